@@ -1,0 +1,92 @@
+// pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME]
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "pymatrix/build.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <set>
+
+namespace po = boost::program_options;
+
+namespace pymatrix::cli {
+
+int cmd_build(const Args& args) {
+    const std::string usage = "pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME]";
+    po::options_description desc("build options");
+    desc.add_options()("help,h", "show this help")("only", po::value<std::vector<std::string>>(),
+                                                    "build only this build name (repeatable)")(
+        "log-dir", po::value<std::string>()->default_value(".pymatrix/logs"), "where each build's full log goes")(
+        "builder", po::value<std::string>()->default_value(""), "docker buildx builder to use")(
+        "file", po::value<std::vector<std::string>>());
+    auto vm = parse_options(args, desc, "file", usage);
+    if (vm.count("help")) {
+        std::cout << usage << "\n" << desc;
+        return exit_ok;
+    }
+    if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
+        throw ConfigError({}, "FILE", "exactly one matrix file is needed (usage: " + usage + ")");
+    auto file = load_matrix_file(vm["file"].as<std::vector<std::string>>()[0]);
+    auto builds = expand(file);
+    if (vm.count("only")) {
+        std::set<std::string> only;
+        for (auto& n : vm["only"].as<std::vector<std::string>>()) {
+            bool known = false;
+            for (auto& b : builds) known |= b.name == n;
+            if (!known) {
+                std::string names;
+                for (auto& b : builds) names += (names.empty() ? "" : ", ") + b.name;
+                throw ConfigError({}, "--only", fmt::format("no build is named '{}' (builds: {})", n, names));
+            }
+            only.insert(n);
+        }
+        std::erase_if(builds, [&](const Build& b) { return !only.count(b.name); });
+    }
+    for (auto& b : builds)
+        for (auto& w : b.warnings) std::cerr << fmt::format("pymatrix: warning: {}: {}\n", b.name, w);
+    verify_sources(builds);
+    Engine engine;
+    engine.require_ready();
+    std::set<std::string> bases;
+    for (auto& b : builds) bases.insert(b.base_image);
+    for (auto& base : bases) engine.require_local_image(base);
+
+    BuildOptions options;
+    options.log_dir = vm["log-dir"].as<std::string>();
+    options.builder = vm["builder"].as<std::string>();
+    options.on_step = [](const Build& b, const std::string& stage, const std::string& step) {
+        std::cout << fmt::format("[{}] {}: {}\n", b.name, stage, step.size() > 100 ? step.substr(0, 97) + "..." : step)
+                  << std::flush;
+    };
+    std::vector<BuildResult> results;
+    for (std::size_t i = 0; i < builds.size(); ++i) {
+        std::cout << fmt::format("==> [{}/{}] {} (log: {})\n", i + 1, builds.size(), builds[i].name,
+                                 (options.log_dir / (builds[i].name + ".log")).string())
+                  << std::flush;
+        results.push_back(build_one(engine, builds[i], options));
+        const auto& r = results.back();
+        if (r.ok) std::cout << fmt::format("==> {} built in {}\n", r.name, human_seconds(r.seconds));
+        else std::cout << fmt::format("==> {} FAILED after {}: {}\n", r.name, human_seconds(r.seconds), r.error);
+        std::cout << std::flush;
+    }
+    std::cout << "\n";
+    std::vector<std::vector<std::string>> rows = {{"NAME", "STATUS", "DURATION", "SIZE", "TAGS"}};
+    int failed = 0;
+    for (auto& r : results) {
+        failed += !r.ok;
+        std::string tags;
+        for (auto& t : r.tags) tags += (tags.empty() ? "" : " ") + t;
+        rows.push_back({r.name, r.ok ? "built" : "failed", human_seconds(r.seconds),
+                        r.ok ? human_bytes(r.size_bytes) : "-", r.ok ? tags : "-"});
+    }
+    print_table(rows);
+    if (failed) {
+        std::cerr << fmt::format("pymatrix: {} of {} build(s) failed\n", failed, results.size());
+        return exit_build_failed;
+    }
+    return exit_ok;
+}
+
+}  // namespace pymatrix::cli

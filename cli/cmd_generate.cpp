@@ -1,0 +1,39 @@
+// pymatrix generate FILE -o DIR
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "pymatrix/render.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace pymatrix::cli {
+
+int cmd_generate(const Args& args) {
+    const std::string usage = "pymatrix generate FILE -o DIR";
+    po::options_description desc("generate options");
+    desc.add_options()("help,h", "show this help")("output,o", po::value<std::string>(), "output directory")(
+        "file", po::value<std::vector<std::string>>());
+    auto vm = parse_options(args, desc, "file", usage);
+    if (vm.count("help")) {
+        std::cout << usage << "\n" << desc;
+        return exit_ok;
+    }
+    if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
+        throw ConfigError({}, "FILE", "exactly one matrix file is needed (usage: " + usage + ")");
+    if (!vm.count("output")) throw ConfigError({}, "--output", "missing -o DIR (usage: " + usage + ")");
+    auto file = load_matrix_file(vm["file"].as<std::vector<std::string>>()[0]);
+    auto builds = expand(file);
+    for (auto& b : builds)
+        for (auto& w : b.warnings) std::cerr << fmt::format("pymatrix: warning: {}: {}\n", b.name, w);
+    auto written = write_build_dirs(builds, vm["output"].as<std::string>());
+    for (std::size_t i = 0; i < builds.size(); ++i)
+        std::cout << fmt::format("{}  {} (context also needs {})\n", builds[i].name, written[i].string(),
+                                 context_source_name(builds[i]));
+    return exit_ok;
+}
+
+}  // namespace pymatrix::cli

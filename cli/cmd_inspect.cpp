@@ -1,0 +1,76 @@
+// pymatrix inspect IMAGE [--format table|json]
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "pymatrix/engine.hpp"
+#include "pymatrix/labels.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace pymatrix::cli {
+
+int cmd_inspect(const Args& args) {
+    const std::string usage = "pymatrix inspect IMAGE [--format table|json]";
+    po::options_description desc("inspect options");
+    desc.add_options()("help,h", "show this help")("format", po::value<std::string>()->default_value("table"),
+                                                    "table or json")("image", po::value<std::vector<std::string>>());
+    auto vm = parse_options(args, desc, "image", usage);
+    if (vm.count("help")) {
+        std::cout << usage << "\n" << desc;
+        return exit_ok;
+    }
+    std::string format = vm["format"].as<std::string>();
+    require_format(format, {"table", "json"});
+    if (!vm.count("image") || vm["image"].as<std::vector<std::string>>().size() != 1)
+        throw ConfigError({}, "IMAGE", "exactly one image is needed (usage: " + usage + ")");
+    const std::string ref = vm["image"].as<std::vector<std::string>>()[0];
+    Engine engine;
+    engine.require_ready();
+    auto doc = engine.inspect_image(ref);
+    if (!doc) throw ConfigError({}, "IMAGE", fmt::format("no local image '{}'", ref));
+    nlohmann::json labels = nlohmann::json::object();
+    auto all = (*doc)["Config"]["Labels"];
+    if (all.is_object())
+        for (auto& [k, v] : all.items())
+            if (k.rfind("io.pymatrix.", 0) == 0 || k.rfind("org.opencontainers.image.", 0) == 0) labels[k] = v;
+    bool labelled = labels.contains(label::config_args);
+    nlohmann::json out = {{"image", ref}, {"id", doc->value("Id", "")}, {"size_bytes", doc->value("Size", 0ull)},
+                          {"labelled", labelled}, {"labels", labels}};
+    if (labelled) {
+        std::vector<std::string> features;
+        std::string f = labels.value(label::isa_features, "");
+        for (std::size_t p = 0; p < f.size();) {
+            auto sp = f.find(' ', p);
+            features.push_back(f.substr(p, sp - p));
+            p = sp == std::string::npos ? f.size() : sp + 1;
+        }
+        out["decoded"] = {{"profile", labels.value(label::profile, "")},
+                          {"python_version", labels.value(label::python_version, "")},
+                          {"config_args", labels.value(label::config_args, "")},
+                          {"config_hash", labels.value(label::config_hash, "")},
+                          {"isa", {{"arch", labels.value(label::isa_arch, "")},
+                                   {"level", labels.value(label::isa_level, "")},
+                                   {"march", labels.value(label::isa_march, "")},
+                                   {"features", features}}},
+                          {"build_host_cpu", labels.value(label::build_host_cpu, "")},
+                          {"created", labels.value(label::oci_created, "")}};
+    }
+    if (format == "json") {
+        std::cout << out.dump(2) << '\n';
+    } else {
+        std::vector<std::vector<std::string>> rows = {{"LABEL", "VALUE"}};
+        for (auto& [k, v] : labels.items()) rows.push_back({k, v.get<std::string>()});
+        print_table(rows);
+    }
+    if (!labelled) {
+        std::cerr << fmt::format("pymatrix: {} carries no pymatrix labels (not built by pymatrix build)\n", ref);
+        return exit_rejected;
+    }
+    return exit_ok;
+}
+
+}  // namespace pymatrix::cli

@@ -1,0 +1,59 @@
+// pymatrix plan FILE [--format table|json]
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "pymatrix/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace pymatrix::cli {
+
+int cmd_plan(const Args& args) {
+    const std::string usage = "pymatrix plan FILE [--format table|json]";
+    po::options_description desc("plan options");
+    desc.add_options()("help,h", "show this help")("format", po::value<std::string>()->default_value("table"),
+                                                    "table or json")("file", po::value<std::vector<std::string>>());
+    auto vm = parse_options(args, desc, "file", usage);
+    if (vm.count("help")) {
+        std::cout << usage << "\n" << desc;
+        return exit_ok;
+    }
+    std::string format = vm["format"].as<std::string>();
+    require_format(format, {"table", "json"});
+    if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
+        throw ConfigError({}, "FILE", "exactly one matrix file is needed (usage: " + usage + ")");
+    auto file = load_matrix_file(vm["file"].as<std::vector<std::string>>()[0]);
+    auto builds = expand(file);
+    for (auto& b : builds) {
+        for (auto& n : b.notes) std::cerr << fmt::format("pymatrix: note: {}: {}\n", b.name, n);
+        for (auto& w : b.warnings) std::cerr << fmt::format("pymatrix: warning: {}: {}\n", b.name, w);
+    }
+    if (format == "json") {
+        std::cout << plan_to_json(file, builds).dump(2) << '\n';
+        return exit_ok;
+    }
+    std::vector<std::vector<std::string>> rows = {{"NAME", "PYTHON", "PROFILE", "CONFIG HASH", "TAGS"}};
+    for (auto& b : builds) {
+        std::string tags;
+        for (auto& t : b.tags) tags += (tags.empty() ? "" : " ") + t;
+        rows.push_back({b.name, b.python.version, b.profile, b.config_hash.substr(0, 12), tags});
+    }
+    print_table(rows);
+    for (auto& b : builds) {
+        std::string argv;
+        for (auto& a : b.configure_args) argv += " " + shell_quote(a);
+        std::cout << fmt::format("\n{}:\n  ./configure{}\n", b.name, argv);
+        const auto j = build_to_json(b);
+        for (const char* k : {"cflags", "cflags_nodist", "ldflags", "ldflags_nodist"})
+            std::cout << fmt::format("  {:<15}{}\n", std::string(k) + ":", j[k].get<std::string>());
+        std::cout << fmt::format("  {:<15}{}\n", "base image:", b.base_image);
+    }
+    std::cout << fmt::format("\n{} build(s) from {}\n", builds.size(), file.path.string());
+    return exit_ok;
+}
+
+}  // namespace pymatrix::cli

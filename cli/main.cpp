@@ -1,0 +1,56 @@
+// pymatrix CLI entry point: dispatches the verb, maps exceptions to exit codes (README.md).
+#include "commands.hpp"
+
+#include "pymatrix/error.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+
+namespace {
+const char* kUsage = R"(pymatrix: CPython build matrices as Docker images
+
+usage: pymatrix VERB [options]
+
+verbs:
+  plan FILE [--format table|json]          the expanded builds: configure argv, flags, tags, hash
+  generate FILE -o DIR                     one Dockerfile (and context files) per build
+  build FILE [--only NAME]... [--log-dir D] [--builder B]
+                                           build, label and tag every image with docker buildx
+  inspect IMAGE [--format table|json]      the pymatrix labels of a local image, decoded
+
+exit codes: 0 done, 1 internal error, 2 configuration or usage rejected, 3 a build failed,
+            4 deployment rejected or image unlabelled, 5 environment not ready
+)";
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace pymatrix;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+        std::cout << kUsage;
+        return args.empty() ? exit_config : exit_ok;
+    }
+    if (args[0] == "--version") {
+        std::cout << "pymatrix 0.1.0\n";
+        return exit_ok;
+    }
+    static const std::map<std::string, int (*)(const cli::Args&)> verbs = {
+        {"plan", cli::cmd_plan}, {"generate", cli::cmd_generate}, {"build", cli::cmd_build},
+        {"inspect", cli::cmd_inspect}};
+    auto it = verbs.find(args[0]);
+    if (it == verbs.end()) {
+        std::cerr << fmt::format("pymatrix: unknown verb '{}' (try pymatrix --help)\n", args[0]);
+        return exit_config;
+    }
+    try {
+        return it->second(cli::Args(args.begin() + 1, args.end()));
+    } catch (const Error& e) {
+        std::cerr << "pymatrix: " << e.what() << '\n';
+        return e.exit_code();
+    } catch (const std::exception& e) {
+        std::cerr << "pymatrix: internal error: " << e.what() << '\n';
+        return exit_internal;
+    }
+}

@@ -1,0 +1,33 @@
+// cli/output.hpp: console helpers shared by the verbs: option parsing, tables, quoting.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pymatrix::cli {
+
+/// Parses `args` against `desc` (+ positional `positional_name`, any count). Throws
+/// pymatrix::ConfigError (exit 2) naming the flag on unknown or malformed options.
+boost::program_options::variables_map parse_options(const std::vector<std::string>& args,
+                                                    const boost::program_options::options_description& desc,
+                                                    const std::string& positional_name, const std::string& usage);
+
+/// Checks a --format value against the allowed list; throws ConfigError (exit 2) otherwise.
+void require_format(const std::string& value, const std::vector<std::string>& allowed);
+
+/// Prints rows as an aligned table; the first row is the header.
+void print_table(const std::vector<std::vector<std::string>>& rows);
+
+/// POSIX shell quoting, for display only ("--with-lto" stays, "CFLAGS=-O3 -m" -> 'CFLAGS=-O3 -m').
+std::string shell_quote(const std::string& s);
+
+/// 123456789 -> "117.7 MiB".
+std::string human_bytes(std::uint64_t bytes);
+
+/// 75.2 -> "1m15s".
+std::string human_seconds(double seconds);
+
+}  // namespace pymatrix::cli

@@ -1,0 +1,59 @@
+// pymatrix/build.hpp: driving `docker buildx build` for each Build, reading back what was
+// built, labelling and tagging it, and verifying the labels against the image.
+#pragma once
+
+#include "pymatrix/engine.hpp"
+#include "pymatrix/labels.hpp"
+#include "pymatrix/plan.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pymatrix {
+
+/// Options of a build run.
+struct BuildOptions {
+    std::filesystem::path log_dir = ".pymatrix/logs";  ///< one <build name>.log per build
+    std::string builder;          ///< `docker buildx build --builder` ("" = current builder)
+    /// Called when a build reaches a new step: (build, "build 3/7", "RUN make -j2").
+    std::function<void(const Build&, const std::string& stage, const std::string& step)> on_step;
+};
+
+/// Outcome of one build.
+struct BuildResult {
+    std::string name;
+    bool ok = false;
+    std::string error;            ///< why it failed (one paragraph), "" when ok
+    double seconds = 0;           ///< wall time of the whole build, seconds
+    std::uint64_t size_bytes = 0; ///< image size as `docker image inspect` reports it, bytes
+    std::string image_id;         ///< "sha256:..."
+    std::vector<std::string> tags;
+    std::filesystem::path log;    ///< the full log
+    std::map<std::string, std::string> labels;
+};
+
+/// Builds one image: streams the context (Dockerfile + verified tarball) into
+/// `docker buildx build --load --network=host -` under a temporary unlabelled tag, reads the
+/// build-info JSON back from the image, builds the labelled image (FROM the unlabelled one,
+/// with --label and the final tags), checks that the io.pymatrix.config-args label equals
+/// sysconfig's CONFIG_ARGS inside the tagged image, then removes the temporary tag. On any
+/// failure the final tags are removed and the result says why (never throws for a build
+/// failure). Throws EnvironmentError when the engine disappears.
+BuildResult build_one(const Engine& engine, const Build& build, const BuildOptions& options);
+
+/// Fetches http(s) sources into the cache ($PYMATRIX_CACHE/sources, else ~/.cache/pymatrix/sources)
+/// with curl and sets Build::python.source_path; then verifies every tarball's sha256, before
+/// anything is built. Throws ConfigError (exit 2)
+/// naming the [pythons.KEY] table when a file is missing or its sha256 differs.
+void verify_sources(std::vector<Build>& builds);
+
+/// SHA-256 of a file as 64 lowercase hex digits (OpenSSL EVP). Throws Error if unreadable.
+std::string sha256_file(const std::filesystem::path& path);
+
+/// SHA-256 of bytes as 64 lowercase hex digits (OpenSSL EVP).
+std::string sha256_hex(const std::string& bytes);
+
+}  // namespace pymatrix

@@ -1,0 +1,59 @@
+// pymatrix/plan.hpp: expanding a MatrixFile into concrete Builds (name, configure argv,
+// tags, config hash). Throws pymatrix::ConfigError (exit 2) on duplicate names or bad tags.
+#pragma once
+
+#include "pymatrix/profile.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace pymatrix {
+
+/// Version of the Dockerfile template and build procedure; part of every config hash,
+/// so a change to how images are built changes every tag that names a config hash.
+std::string template_version();
+
+/// One concrete build: a python crossed with a profile (and any extra axis values).
+struct Build {
+    std::string name;                 ///< "<python key>-<profile>[-<extra axis values>]", e.g. "3.13-opt-v3"
+    std::string profile;              ///< profile name
+    Python python;                    ///< the CPython source
+    ProfileSettings settings;         ///< the profile's settings with axis overrides applied
+    std::map<std::string, std::string> axes;  ///< the matrix combination that produced it
+    std::vector<std::string> configure_args;  ///< exact argv after ./configure (no shell)
+    std::string base_image;           ///< FROM of every stage
+    std::vector<std::string> build_packages;  ///< the profile's extra Debian packages
+    std::string repository;           ///< image repository, from [defaults]
+    std::string config_hash;          ///< 64 hex: sha256 over source sha256, base image, canonical profile, template version
+    std::vector<std::string> tags;    ///< full references "<repository>:<tag>": readable tag, then config-hash tag
+    std::vector<std::string> notes;   ///< messages about tag sanitising (what changed and why)
+    std::vector<std::string> warnings;///< e.g. march=native binds the image to the build host CPU
+    SourcePosition where;             ///< where the combination came from
+};
+
+/// Expands the matrix (GitHub-Actions semantics): the cartesian product of the axes in order
+/// (python, profile, then extra axes), minus every combination that matches an `exclude`
+/// entry on all of that entry's keys; then each `include` entry either extends the matching
+/// combinations with its extra keys or, when it matches none, adds a new combination.
+/// Extra axes override the profile setting of the same name.
+/// Throws ConfigError when two builds get the same name or the same tag, or a tag cannot be
+/// made valid.
+std::vector<Build> expand(const MatrixFile& file);
+
+/// The argument vector passed to ./configure for `settings` (CPython's configure.ac option
+/// names): --enable-option-checking=fatal, --enable-optimizations, --with-lto[=X],
+/// --enable-bolt, --enable-experimental-jit[=X], the profile's `configure` list, then
+/// CFLAGS=, CFLAGS_NODIST= (with -march=), LDFLAGS=, LDFLAGS_NODIST=, PROFILE_TASK= when set.
+std::vector<std::string> configure_arguments(const ProfileSettings& settings);
+
+/// The plan as JSON: {"file":..., "builds":[{name, python:{key,version,source,sha256},
+/// profile, axes, configure_args, cflags, cflags_nodist, ldflags, ldflags_nodist, base_image,
+/// build_packages, tags, config_hash, notes, warnings}]}.
+nlohmann::json plan_to_json(const MatrixFile& file, const std::vector<Build>& builds);
+
+/// One build as in plan_to_json()'s "builds" array.
+nlohmann::json build_to_json(const Build& build);
+
+}  // namespace pymatrix

@@ -1,0 +1,97 @@
+// pymatrix/profile.hpp: the TOML model (pythons, profiles, matrix, defaults) and its loader.
+// Loading throws pymatrix::ConfigError (exit 2) naming file:line:column and the key.
+#pragma once
+
+#include "pymatrix/error.hpp"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pymatrix {
+
+/// A CPython source: `[pythons.KEY]` in the TOML file.
+struct Python {
+    std::string key;          ///< the table key, used in build names ("3.13")
+    std::string version;      ///< full version, "3.13.5" (X.Y.Z, optionally with a pre-release suffix)
+    std::string source;       ///< as written: a path relative to the TOML file, or an http(s)/file URL
+    std::filesystem::path source_path;  ///< absolute local path when `source` is a path, else empty
+    std::string sha256;       ///< 64 lowercase hex digits of the tarball
+    SourcePosition where;     ///< position of the table, for later error messages
+};
+
+/// Build settings of one profile, after `extends` is resolved. Empty/unset means "not given".
+/// Scalars of a child override its parent; `configure` and `build_packages` append to the parent's.
+struct ProfileSettings {
+    std::vector<std::string> configure;      ///< extra ./configure options, verbatim ("--enable-shared")
+    bool pgo = false;                         ///< --enable-optimizations (profile-guided optimisation)
+    std::string lto;                          ///< "" off, "yes" -> --with-lto, "full"/"thin" -> --with-lto=X
+    bool bolt = false;                        ///< --enable-bolt (CPython >= 3.12)
+    std::string jit;                          ///< "" off, "yes" -> --enable-experimental-jit, else =VALUE
+    std::string cflags;                       ///< CFLAGS=... (also used by extensions built later)
+    std::string cflags_nodist;                ///< CFLAGS_NODIST=... (CPython itself only)
+    std::string ldflags;                      ///< LDFLAGS=...
+    std::string ldflags_nodist;               ///< LDFLAGS_NODIST=...
+    std::string march;                        ///< appended to CFLAGS_NODIST as -march=VALUE
+    std::optional<std::string> profile_task;  ///< PROFILE_TASK=... (the PGO training command)
+    std::string base_image;                   ///< FROM of every stage; "" = defaults.base_image
+    std::vector<std::string> build_packages;  ///< extra Debian packages in the build-deps stage
+};
+
+/// A `[profiles.NAME]` table.
+struct Profile {
+    std::string name;
+    std::string description;
+    std::string extends;       ///< parent profile name or ""
+    ProfileSettings settings;  ///< resolved (parents applied) after load
+    SourcePosition where;
+};
+
+/// `[defaults]`: image repository and base image.
+struct Defaults {
+    std::string repository = "pymatrix/cpython";   ///< [HOST[:PORT]/]PATH, lowercase path components
+    std::string base_image = "debian:bookworm-slim";
+    SourcePosition repository_where;
+};
+
+/// One matrix combination before resolution: axis name -> value (as a string, or a TOML
+/// scalar rendered as a string). Always holds "python" and "profile".
+struct Combination {
+    std::map<std::string, std::string> values;
+    std::vector<std::string> order;   ///< axis names in display order: python, profile, extras
+    SourcePosition where;             ///< the [matrix] table or the include entry
+};
+
+/// `[matrix]`: axes, include and exclude, GitHub-Actions semantics (see expand()).
+struct MatrixSpec {
+    std::vector<std::pair<std::string, std::vector<std::string>>> axes;  ///< python, profile, extras
+    std::vector<std::map<std::string, std::string>> include;
+    std::vector<std::map<std::string, std::string>> exclude;
+    std::vector<SourcePosition> include_where;
+    SourcePosition where;
+};
+
+/// A whole loaded file.
+struct MatrixFile {
+    std::filesystem::path path;      ///< absolute path of the TOML file
+    Defaults defaults;
+    std::map<std::string, Python> pythons;
+    std::map<std::string, Profile> profiles;
+    MatrixSpec matrix;
+};
+
+/// Loads and validates a matrix file (toml++). Resolves `extends` and relative source paths.
+/// Throws ConfigError (exit 2) for: TOML syntax errors, unknown keys (with "did you mean"),
+/// wrong value types, invalid values (sha256, version, package names, image references,
+/// values with control characters), unknown profile or python in the matrix, extends cycles.
+MatrixFile load_matrix_file(const std::filesystem::path& path);
+
+/// Same, from TOML text; `display_path` names the file in messages and anchors relative paths.
+MatrixFile load_matrix_string(const std::string& toml_text, const std::filesystem::path& display_path);
+
+/// Profile keys that a matrix axis or include entry may override (march, pgo, lto, ...).
+const std::vector<std::string>& profile_setting_keys();
+
+}  // namespace pymatrix

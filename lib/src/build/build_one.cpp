@@ -1,0 +1,137 @@
+// One build: buildx (unlabelled) -> read build-info from the image -> label and tag ->
+// verify the labels against the image -> drop the temporary tag.
+#include "pymatrix/build.hpp"
+#include "pymatrix/render.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <regex>
+
+namespace fs = std::filesystem;
+
+namespace pymatrix {
+namespace {
+
+struct LogScan {
+    std::deque<std::string> tail;   // last lines, for failure messages
+    std::vector<std::string> notable;
+    void add(const std::string& line) {
+        tail.push_back(line);
+        if (tail.size() > 25) tail.pop_front();
+        static const std::regex keep(R"((pymatrix: stdlib modules missing.*|configure: error: .*|.*\berror: .*|ERROR: .*))");
+        std::smatch m;
+        if (std::regex_search(line, m, keep)) notable.push_back(m[1]);
+    }
+    std::string explain() const {
+        for (auto& n : notable)
+            if (n.rfind("pymatrix: stdlib", 0) == 0) return n.substr(10);
+        for (auto& n : notable)
+            if (n.rfind("configure: error:", 0) == 0) return n;
+        if (!notable.empty()) return notable.front();
+        return tail.empty() ? "docker buildx failed without output" : tail.back();
+    }
+};
+
+std::string short_hash(const Build& b) { return b.config_hash.substr(0, 16); }
+
+}  // namespace
+
+BuildResult build_one(const Engine& engine, const Build& build, const BuildOptions& options) {
+    auto t0 = std::chrono::steady_clock::now();
+    BuildResult r;
+    r.name = build.name;
+    fs::create_directories(options.log_dir);
+    r.log = fs::absolute(options.log_dir / (build.name + ".log"));
+    std::ofstream log(r.log, std::ios::trunc);
+    auto finish = [&](bool ok, std::string error) {
+        r.ok = ok;
+        r.error = std::move(error);
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        log << fmt::format("== pymatrix: {} {} after {:.1f} s{}\n", build.name, ok ? "built" : "FAILED", r.seconds,
+                           ok ? "" : ": " + r.error);
+        return r;
+    };
+    const std::string unlabelled = "pymatrix-unlabelled:" + short_hash(build);
+    log << fmt::format("== pymatrix: build {} (config hash {})\n", build.name, build.config_hash);
+
+    // 1. the real build, streamed context, temporary tag only
+    std::vector<std::string> args = {"buildx", "build", "--progress=plain", "--network=host", "--load",
+                                     "--tag", unlabelled};
+    if (!options.builder.empty()) args.insert(args.end(), {"--builder", options.builder});
+    args.push_back("-");
+    log << "== docker " << [&] { std::string s; for (auto& a : args) s += a + " "; return s; }() << "\n";
+    LogScan scan;
+    static const std::regex step_re(R"(^#\d+ \[([A-Za-z0-9_.-]+) (\d+/\d+)\] (.*)$)");
+    std::string last_step;
+    int rc = engine.stream(
+        args, [&](const auto& write) { write_build_context(build, write); },
+        [&](const std::string& line) {
+            log << line << '\n';
+            scan.add(line);
+            std::smatch m;
+            if (options.on_step && std::regex_match(line, m, step_re)) {
+                std::string key = std::string(m[1]) + " " + std::string(m[2]);
+                if (key != last_step) {
+                    last_step = key;
+                    options.on_step(build, key, m[3]);
+                }
+            }
+        });
+    log.flush();
+    if (rc != 0) {
+        engine.remove_tags({unlabelled});
+        return finish(false, fmt::format("{} (exit {}; full log: {})", scan.explain(), rc, r.log.string()));
+    }
+
+    // 2. what was really built, read from the image
+    auto info_run = engine.run_in_image(unlabelled, {"cat", build_info_path}, "");
+    BuildInfo info;
+    try {
+        if (info_run.exit_code != 0) throw Error("cannot read " + std::string(build_info_path) + ": " + info_run.err);
+        info = parse_build_info(nlohmann::json::parse(info_run.out));
+    } catch (const std::exception& e) {
+        engine.remove_tags({unlabelled});
+        return finish(false, fmt::format("reading build info: {}", e.what()));
+    }
+    log << "== build-info: " << info_run.out << "\n";
+
+    // 3. the labelled image, with its final tags
+    r.labels = labels_for(build, info, now_rfc3339());
+    std::vector<std::string> largs = {"buildx", "build", "--progress=plain", "--load"};
+    if (!options.builder.empty()) largs.insert(largs.end(), {"--builder", options.builder});
+    for (auto& t : build.tags) largs.insert(largs.end(), {"--tag", t});
+    for (auto& [k, v] : r.labels) largs.insert(largs.end(), {"--label", k + "=" + v});
+    largs.push_back("-");
+    const std::string label_dockerfile = "FROM " + unlabelled + "\n";
+    rc = engine.stream(
+        largs, [&](const auto& write) { write(label_dockerfile.data(), label_dockerfile.size()); },
+        [&](const std::string& line) { log << line << '\n'; scan.add(line); });
+    engine.remove_tags({unlabelled});
+    if (rc != 0) {
+        engine.remove_tags(build.tags);
+        return finish(false, fmt::format("labelling failed: {} (full log: {})", scan.explain(), r.log.string()));
+    }
+
+    // 4. labels are truth: compare with the tagged image itself
+    auto inspected = engine.inspect_image(build.tags.front());
+    auto real = engine.run_in_image(build.tags.front(),
+                                    {"python3", "-c",
+                                     "import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var('CONFIG_ARGS'))"});
+    std::string label_value;
+    if (inspected) label_value = inspected->at("Config").at("Labels").value(label::config_args, std::string("<absent>"));
+    if (!inspected || real.exit_code != 0 || label_value != real.out) {
+        engine.remove_tags(build.tags);
+        return finish(false, fmt::format("label check failed: io.pymatrix.config-args is [{}] but the image's "
+                                         "sysconfig CONFIG_ARGS is [{}]; tags removed",
+                                         label_value, real.out));
+    }
+    r.image_id = inspected->value("Id", "");
+    r.size_bytes = inspected->value("Size", std::uint64_t{0});
+    r.tags = build.tags;
+    return finish(true, "");
+}
+
+}  // namespace pymatrix

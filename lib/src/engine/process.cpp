@@ -1,0 +1,77 @@
+// Running commands as argument vectors with Boost.Process v1 (never through a shell).
+#include "pymatrix/engine.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/process.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <future>
+#include <thread>
+
+namespace bp = boost::process;
+
+namespace pymatrix {
+
+namespace detail {
+std::string resolve_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    auto p = bp::search_path(name);
+    if (p.empty()) throw EnvironmentError(fmt::format("'{}' was not found in PATH; run scripts/setup-engine.sh", name));
+    return p.string();
+}
+}  // namespace detail
+
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
+    std::string exe = detail::resolve_program(argv.at(0));
+    std::vector<std::string> args(argv.begin() + 1, argv.end());
+    boost::asio::io_context ios;
+    std::future<std::string> out, err;
+    CommandResult r;
+    try {
+        bp::child c(exe, bp::args(args), bp::std_in < boost::asio::buffer(input), bp::std_out > out,
+                    bp::std_err > err, ios);
+        ios.run();
+        c.wait();
+        r.exit_code = c.exit_code();
+    } catch (const bp::process_error& e) {
+        throw Error(fmt::format("cannot run {}: {}", exe, e.what()));
+    }
+    r.out = out.get();
+    r.err = err.get();
+    return r;
+}
+
+int Engine::stream(const std::vector<std::string>& args,
+                   const std::function<void(const std::function<void(const char*, std::size_t)>&)>& feed,
+                   const std::function<void(const std::string&)>& on_line) const {
+    std::signal(SIGPIPE, SIG_IGN);  // a writer to a process that exited gets EPIPE, not death
+    bp::ipstream output;
+    bp::opstream input;
+    bp::child c(docker_, bp::args(args), (bp::std_out & bp::std_err) > output, bp::std_in < input);
+    std::exception_ptr feed_error;
+    std::thread writer([&] {
+        struct PipeClosed {};
+        try {
+            if (feed)
+                feed([&](const char* d, std::size_t n) {
+                    input.write(d, static_cast<std::streamsize>(n));
+                    if (!input) throw PipeClosed{};
+                });
+        } catch (const PipeClosed&) {
+        } catch (...) {
+            feed_error = std::current_exception();
+        }
+        input.flush();
+        input.pipe().close();
+    });
+    std::string line;
+    while (std::getline(output, line)) on_line(line);
+    writer.join();
+    c.wait();
+    if (feed_error) std::rethrow_exception(feed_error);
+    return c.exit_code();
+}
+
+}  // namespace pymatrix

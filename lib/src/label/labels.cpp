@@ -1,0 +1,61 @@
+// Labels derived from the build-info JSON an image carries (DESIGN.md, "Labels").
+#include "pymatrix/labels.hpp"
+#include "pymatrix/isa.hpp"
+#include "util/text.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+
+namespace pymatrix {
+
+BuildInfo parse_build_info(const nlohmann::json& doc) {
+    BuildInfo i;
+    try {
+        i.python_version = doc.at("python_version").get<std::string>();
+        i.config_args = doc.at("config_args").get<std::string>();
+        i.cflags = doc.at("cflags").get<std::string>();
+        i.cflags_nodist = doc.at("cflags_nodist").get<std::string>();
+        i.arch = doc.at("arch").get<std::string>();
+        i.march_requested = doc.at("march_requested").get<std::string>();
+        i.march_resolved = doc.at("march_resolved").get<std::string>();
+        i.build_host_cpu = doc.at("build_host_cpu").get<std::string>();
+        i.missing_modules = doc.at("missing_modules").get<std::vector<std::string>>();
+        i.features = isa::features_from_macros(doc.at("cc_macros").get<std::string>());
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(fmt::format("build-info JSON: {}", e.what()));
+    }
+    if (i.arch == "x86_64") i.level = isa::level_of(i.features);
+    return i;
+}
+
+std::map<std::string, std::string> labels_for(const Build& b, const BuildInfo& i, const std::string& created) {
+    std::vector<std::string> features(i.features.begin(), i.features.end());
+    std::string march = i.march_requested.empty() ? "" : i.march_requested;
+    if (!i.march_resolved.empty()) march += (march.empty() ? "(default) -> " : " -> ") + i.march_resolved;
+    return {
+        {label::profile, b.profile},
+        {label::python_version, i.python_version},
+        {label::config_args, i.config_args},
+        {label::config_hash, b.config_hash},
+        {label::isa_arch, i.arch},
+        {label::isa_level, i.level},
+        {label::isa_features, util::join(features, " ")},
+        {label::isa_march, march},
+        {label::build_host_cpu, i.build_host_cpu},
+        {label::oci_created, created},
+        {label::oci_version, i.python_version},
+    };
+}
+
+std::string now_rfc3339() {
+    std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+}  // namespace pymatrix

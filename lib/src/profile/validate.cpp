@@ -1,0 +1,71 @@
+#include "profile/validate.hpp"
+
+#include <fmt/format.h>
+
+#include <regex>
+
+namespace pymatrix {
+namespace {
+bool full(const std::string& s, const char* pattern) { return std::regex_match(s, std::regex(pattern)); }
+}  // namespace
+
+std::string configure_option_problem(const std::string& o) {
+    if (full(o, R"(--(enable|disable|with|without)-[A-Za-z0-9][A-Za-z0-9_-]*(=.*)?)")) return "";
+    if (full(o, R"([A-Z_][A-Z0-9_]*=.*)")) return "";
+    return fmt::format("'{}' is not a configure argument (expected --enable-X, --disable-X, --with-X[=V], "
+                       "--without-X or VAR=VALUE)", o);
+}
+
+std::string package_problem(const std::string& n) {
+    if (full(n, R"([a-z0-9][a-z0-9+.-]+)") && n.size() <= 100) return "";
+    return fmt::format("'{}' is not a Debian package name ([a-z0-9][a-z0-9+.-]+)", n);
+}
+
+std::string lto_problem(const std::string& v) {
+    if (v == "" || v == "yes" || v == "full" || v == "thin" || v == "no") return "";
+    return fmt::format("'{}' is not an LTO mode (true, false, \"full\" or \"thin\")", v);
+}
+
+std::string jit_problem(const std::string& v) {
+    if (v == "" || v == "yes" || v == "yes-off" || v == "interpreter" || v == "no") return "";
+    return fmt::format("'{}' is not a JIT mode (true, false, \"yes-off\" or \"interpreter\")", v);
+}
+
+std::string march_problem(const std::string& v) {
+    if (full(v, R"([a-z0-9][a-z0-9._+-]{0,63})")) return "";
+    return fmt::format("'{}' is not a -march value (e.g. x86-64-v3, znver3, native)", v);
+}
+
+std::string image_reference_problem(const std::string& ref) {
+    static const char* re =
+        R"(([A-Za-z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*)"
+        R"((:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?)";
+    if (full(ref, re)) return "";
+    return fmt::format("'{}' is not an image reference ([HOST[:PORT]/]path[:tag], lowercase path)", ref);
+}
+
+std::string name_problem(const std::string& n) {
+    if (full(n, R"([A-Za-z0-9][A-Za-z0-9_.+-]{0,63})")) return "";
+    return fmt::format("'{}' is not a valid name (letters, digits, '_', '.', '+', '-'; at most 64)", n);
+}
+
+std::string version_problem(const std::string& v) {
+    if (full(v, R"([0-9]+\.[0-9]+\.[0-9]+((a|b|rc)[0-9]+)?)")) return "";
+    return fmt::format("'{}' is not a CPython version (X.Y.Z, e.g. 3.13.5)", v);
+}
+
+std::string source_problem(const std::string& s) {
+    if (s.empty()) return "empty source";
+    if (full(s, R"(https?://[^\s]+)") || full(s, R"(file:///[^\s]*)")) return "";
+    if (s.find("://") != std::string::npos) return fmt::format("'{}': only http, https and file URLs are supported", s);
+    if (!full(s, R"(.*\.(tar\.xz|tar\.gz|tgz|tar\.bz2|tar\.zst))"))
+        return fmt::format("'{}' is not a CPython source tarball (.tar.xz, .tar.gz, .tgz, .tar.bz2, .tar.zst)", s);
+    return "";
+}
+
+std::string sha256_problem(const std::string& h) {
+    if (full(h, R"([0-9a-f]{64})")) return "";
+    return "expected 64 lowercase hex digits";
+}
+
+}  // namespace pymatrix

@@ -1,0 +1,31 @@
+// profile/validate.hpp: value rules for TOML fields (internal). Each returns "" when the value
+// is acceptable, else the reason. Rules cite their source where one exists.
+#pragma once
+
+#include <string>
+
+namespace pymatrix {
+
+/// A ./configure argument: "--enable-X", "--disable-X", "--with-X[=V]", "--without-X" or
+/// "VAR=VALUE" with VAR an uppercase identifier (autoconf's argument grammar).
+std::string configure_option_problem(const std::string& option);
+/// A Debian package name (Debian Policy 5.6.7: [a-z0-9][a-z0-9+.-]+).
+std::string package_problem(const std::string& name);
+/// lto: yes | full | thin | no (CPython configure.ac --with-lto=[full|thin|no|yes]).
+std::string lto_problem(const std::string& value);
+/// jit: yes | yes-off | interpreter | no (configure.ac --enable-experimental-jit).
+std::string jit_problem(const std::string& value);
+/// march: a GCC -march value ([a-z0-9][a-z0-9._+-]*), e.g. x86-64-v3, znver3, native.
+std::string march_problem(const std::string& value);
+/// An image reference [HOST[:PORT]/]PATH[:TAG][@sha256:HEX] (OCI distribution spec).
+std::string image_reference_problem(const std::string& ref);
+/// A python or profile name used in build names: [A-Za-z0-9][A-Za-z0-9_.+-]{0,63}.
+std::string name_problem(const std::string& name);
+/// A CPython version X.Y.Z with an optional pre-release suffix (a1, b2, rc1).
+std::string version_problem(const std::string& version);
+/// A source: a relative path without "..", an absolute path, or an http(s):// or file:// URL.
+std::string source_problem(const std::string& source);
+/// 64 hex digits.
+std::string sha256_problem(const std::string& hex);
+
+}  // namespace pymatrix
