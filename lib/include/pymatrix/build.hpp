@@ -35,6 +35,13 @@ struct BuildResult {
     std::map<std::string, std::string> labels;
 };
 
+/// The `docker buildx build` arguments (after "docker") that create the labelled image FROM
+/// `unlabelled` with the build's final tags: --progress=plain --load [--builder B] --tag T...
+/// --label KEY=VALUE... and "-" (the one-line Dockerfile comes on stdin). Values are passed as
+/// argv elements, byte for byte, never through a shell.
+std::vector<std::string> labelling_args(const Build& build, const std::map<std::string, std::string>& labels,
+                                        const std::string& builder);
+
 /// Builds one image: streams the context (Dockerfile + verified tarball) into
 /// `docker buildx build --load --network=host -` under a temporary unlabelled tag, reads the
 /// build-info JSON back from the image, builds the labelled image (FROM the unlabelled one,

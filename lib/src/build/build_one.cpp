@@ -21,15 +21,16 @@ struct LogScan {
     void add(const std::string& line) {
         tail.push_back(line);
         if (tail.size() > 25) tail.pop_front();
-        static const std::regex keep(R"((pymatrix: stdlib modules missing.*|configure: error: .*|.*\berror: .*|ERROR: .*))");
+        static const std::regex keep(R"((pymatrix: stdlib modules missing.*|configure: error: .*|E: .*|\S+:\d+:\d+: error: .*|make: \*\*\* .*|ERROR: .*))");
         std::smatch m;
         if (std::regex_search(line, m, keep)) notable.push_back(m[1]);
     }
     std::string explain() const {
         for (auto& n : notable)
             if (n.rfind("pymatrix: stdlib", 0) == 0) return n.substr(10);
-        for (auto& n : notable)
-            if (n.rfind("configure: error:", 0) == 0) return n;
+        for (const char* first : {"configure: error:", "E: "})
+            for (auto& n : notable)
+                if (n.rfind(first, 0) == 0) return n;
         if (!notable.empty()) return notable.front();
         return tail.empty() ? "docker buildx failed without output" : tail.back();
     }
@@ -38,6 +39,16 @@ struct LogScan {
 std::string short_hash(const Build& b) { return b.config_hash.substr(0, 16); }
 
 }  // namespace
+
+std::vector<std::string> labelling_args(const Build& build, const std::map<std::string, std::string>& labels,
+                                        const std::string& builder) {
+    std::vector<std::string> a = {"buildx", "build", "--progress=plain", "--load"};
+    if (!builder.empty()) a.insert(a.end(), {"--builder", builder});
+    for (auto& t : build.tags) a.insert(a.end(), {"--tag", t});
+    for (auto& [k, v] : labels) a.insert(a.end(), {"--label", k + "=" + v});
+    a.push_back("-");
+    return a;
+}
 
 BuildResult build_one(const Engine& engine, const Build& build, const BuildOptions& options) {
     auto t0 = std::chrono::steady_clock::now();
@@ -100,11 +111,7 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
 
     // 3. the labelled image, with its final tags
     r.labels = labels_for(build, info, now_rfc3339());
-    std::vector<std::string> largs = {"buildx", "build", "--progress=plain", "--load"};
-    if (!options.builder.empty()) largs.insert(largs.end(), {"--builder", options.builder});
-    for (auto& t : build.tags) largs.insert(largs.end(), {"--tag", t});
-    for (auto& [k, v] : r.labels) largs.insert(largs.end(), {"--label", k + "=" + v});
-    largs.push_back("-");
+    auto largs = labelling_args(build, r.labels, options.builder);
     const std::string label_dockerfile = "FROM " + unlabelled + "\n";
     rc = engine.stream(
         largs, [&](const auto& write) { write(label_dockerfile.data(), label_dockerfile.size()); },

@@ -146,14 +146,12 @@ std::vector<Build> expand(const MatrixFile& file) {
         std::vector<std::string> extra_keys;
         for (auto& k : axis_order)
             if (k != "python" && k != "profile" && c.count(k)) extra_keys.push_back(k);
-        for (auto& [k, _] : c)
-            if (k != "python" && k != "profile" && std::find(extra_keys.begin(), extra_keys.end(), k) == extra_keys.end())
-                extra_keys.push_back(k);
-        for (auto& k : extra_keys) {
-            apply_override(b.settings, k, c.at(k));
+        for (auto& k : extra_keys) {  // declared axes name the build; keys added by include do not
             b.name += "-" + name_segment(k, c.at(k));
             tag_base += "-" + name_segment(k, c.at(k));
         }
+        for (auto& [k, v] : c)
+            if (k != "python" && k != "profile") apply_override(b.settings, k, v);
         b.configure_args = configure_arguments(b.settings);
         b.base_image = b.settings.base_image.empty() ? file.defaults.base_image : b.settings.base_image;
         b.build_packages = b.settings.build_packages;
