@@ -6,6 +6,8 @@
 #include <boost/process.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <future>
 #include <thread>
@@ -16,7 +18,11 @@ namespace pymatrix {
 
 namespace detail {
 std::string resolve_program(const std::string& name) {
-    if (name.find('/') != std::string::npos) return name;
+    if (name.find('/') != std::string::npos) {
+        if (::access(name.c_str(), X_OK) != 0)
+            throw EnvironmentError(fmt::format("'{}' is not an executable program; run scripts/setup-engine.sh", name));
+        return name;
+    }
     auto p = bp::search_path(name);
     if (p.empty()) throw EnvironmentError(fmt::format("'{}' was not found in PATH; run scripts/setup-engine.sh", name));
     return p.string();

@@ -1,0 +1,35 @@
+# tests/e2e/lib.sh: assertions for the end-to-end tests (sourced). Each test script runs the real
+# pymatrix binary ($PYMATRIX) against the real engine and exits non-zero on the first failure.
+set -euo pipefail
+: "${PYMATRIX:?set PYMATRIX to the pymatrix binary}"
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+E2E="$REPO/tests/e2e"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+ok()   { pass=$((pass + 1)); echo "ok - $*"; }
+fail() { echo "FAIL - $*" >&2; exit 1; }
+assert_eq() {  # expected actual message
+    [[ "$1" == "$2" ]] || fail "$3: expected [$1], got [$2]"
+    ok "$3"
+}
+assert_contains() {  # haystack needle message
+    [[ "$1" == *"$2"* ]] || fail "$3: [$2] not found in: $1"
+    ok "$3"
+}
+assert_not_contains() {
+    [[ "$1" != *"$2"* ]] || fail "$3: [$2] unexpectedly found in: $1"
+    ok "$3"
+}
+# run CMD...: sets $rc, $out (stdout), $err (stderr)
+run() {
+    set +e
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    set -e
+    out="$(cat "$TMP/out")"
+    err="$(cat "$TMP/err")"
+}
+label() { docker image inspect --format "{{index .Config.Labels \"$2\"}}" "$1"; }
+in_image() { local image="$1"; shift; docker run --rm --network=none "$image" "$@"; }
+done_testing() { echo "$pass assertions passed"; }

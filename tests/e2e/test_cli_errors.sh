@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Bad input: one clear message naming file:line, exit 2, nothing built or written. No engine needed.
+source "$(dirname "$0")/lib.sh"
+
+cat > "$TMP/bad-syntax.toml" <<'TOML'
+[pythons."3.13"]
+version = "3.13.5"
+source = "x.tar.xz"
+sha256 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
+[profiles.default
+TOML
+run "$PYMATRIX" build "$TMP/bad-syntax.toml"
+assert_eq 2 "$rc" "TOML syntax error exits 2"
+assert_contains "$err" "$TMP/bad-syntax.toml:5:" "syntax error names file:line"
+assert_eq 1 "$(printf '%s\n' "$err" | wc -l)" "one line of error"
+
+sed 's/\[profiles.default/[profiles.default]\ncflag_nodist = "-O3"\n[matrix]\npython = ["3.13"]\nprofile = ["default"]/' \
+    "$TMP/bad-syntax.toml" > "$TMP/unknown-key.toml"
+run "$PYMATRIX" plan "$TMP/unknown-key.toml"
+assert_eq 2 "$rc" "unknown key exits 2"
+assert_eq "pymatrix: $TMP/unknown-key.toml:6:1: profiles.default.cflag_nodist: unknown key; did you mean 'cflags_nodist'?" \
+    "$err" "unknown key message"
+
+run "$PYMATRIX" generate "$TMP/unknown-key.toml" -o "$TMP/gen-bad"
+assert_eq 2 "$rc" "generate of a bad file exits 2"
+[[ ! -e "$TMP/gen-bad" ]] || fail "generate wrote output for a bad file"
+ok "generate wrote nothing"
+
+run "$PYMATRIX" plan "$REPO/matrices/quickstart.toml" --format yaml
+assert_eq 2 "$rc" "bad --format exits 2"
+assert_contains "$err" "--format: 'yaml' is not one of table|json" "bad --format names the flag"
+
+run "$PYMATRIX" build "$REPO/matrices/quickstart.toml" --only nope
+assert_eq 2 "$rc" "--only with an unknown build exits 2"
+assert_contains "$err" "no build is named 'nope' (builds: 3.13-default, 3.13-opt-v3)" "--only lists the builds"
+
+run "$PYMATRIX" plan "$REPO/matrices/quickstart.toml" --format json
+assert_eq 0 "$rc" "plan --format json"
+assert_eq 2 "$(jq '.builds | length' <<<"$out")" "quickstart plans two builds"
+assert_eq '["--enable-option-checking=fatal","CFLAGS_NODIST=-O3 -march=x86-64-v3"]' \
+    "$(jq -c '.builds[1].configure_args' <<<"$out")" "opt-v3 configure argv"
+assert_eq "pymatrix/cpython:3.13.5-opt-v3" "$(jq -r '.builds[1].tags[0]' <<<"$out")" "opt-v3 tag"
+
+run "$PYMATRIX" generate "$REPO/matrices/quickstart.toml" -o "$TMP/gen"
+assert_eq 0 "$rc" "generate"
+assert_contains "$(cat "$TMP/gen/3.13-opt-v3/Dockerfile")" \
+    'RUN ["./configure","--enable-option-checking=fatal","CFLAGS_NODIST=-O3 -march=x86-64-v3"]' "generated Dockerfile"
+
+# no daemon: one clear line, exit 5
+DOCKER_HOST=unix:///nonexistent/docker.sock run "$PYMATRIX" build "$REPO/matrices/quickstart.toml"
+assert_eq 5 "$rc" "no daemon exits 5"
+assert_contains "$err" "no Docker daemon answers" "no daemon message"
+assert_eq 1 "$(printf '%s\n' "$err" | wc -l)" "one line for no daemon"
+PYMATRIX_DOCKER=/nonexistent/docker run "$PYMATRIX" inspect pymatrix/cpython:3.13.5-default
+assert_eq 5 "$rc" "no docker CLI exits 5"
+assert_contains "$err" "/nonexistent/docker' is not an executable program" "no docker CLI message"
+done_testing

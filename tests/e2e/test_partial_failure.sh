@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# One failing build does not stop the others; the run exits 3 and the failed build leaves no tag.
+source "$(dirname "$0")/lib.sh"
+cd "$TMP"
+run "$PYMATRIX" build "$E2E/matrices/three.toml"
+echo "$out" | tail -6
+assert_eq 3 "$rc" "a matrix with a rejected configure option exits 3"
+assert_contains "$out" "3.13-default   built" "default built"
+assert_contains "$out" "3.13-quoted    built" "quoted built"
+assert_contains "$out" "3.13-misspelt  failed" "misspelt failed"
+assert_contains "$out" "configure: error: unrecognized options: --enable-optimisations" "the failure names configure's error"
+assert_eq "" "$(docker images -q pymatrix/cpython:3.13.5-misspelt)" "the failed build has no tag"
+
+image=pymatrix/cpython:3.13.5-quoted
+expected="'--enable-option-checking=fatal' 'PYMATRIX_NOTE=it'\\''s \"quoted\" a=b'"
+real="$(in_image "$image" python3 -c 'import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var("CONFIG_ARGS"))')"
+assert_eq "$expected" "$real" "CONFIG_ARGS in the image, as configure quotes it"
+assert_eq "$real" "$(label "$image" io.pymatrix.config-args)" "label with quotes, spaces and '=' is byte-identical"
+
+run "$PYMATRIX" build "$E2E/matrices/missing-module.toml"
+assert_eq 3 "$rc" "a build missing a stdlib module exits 3"
+assert_contains "$out" "stdlib modules missing: readline" "the failure names the missing module"
+assert_eq "" "$(docker images -q pymatrix/cpython:3.13.5-no-readline)" "no tag on an incomplete interpreter"
+done_testing

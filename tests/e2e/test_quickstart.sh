@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The quick start for real: both CPython 3.13.5 images are built, run, import the stdlib, and carry
+# labels that equal what the interpreter inside reports. Re-uses the build cache of earlier runs.
+source "$(dirname "$0")/lib.sh"
+cd "$TMP"
+run "$PYMATRIX" build "$REPO/matrices/quickstart.toml"
+echo "$out" | tail -5
+assert_eq 0 "$rc" "quickstart build exits 0 ($err)"
+assert_contains "$out" "3.13-default  built" "summary: default built"
+assert_contains "$out" "3.13-opt-v3   built" "summary: opt-v3 built"
+[[ -s "$TMP/.pymatrix/logs/3.13-opt-v3.log" ]] || fail "no build log"
+ok "each build has a log file"
+
+modules="ssl ctypes sqlite3 lzma bz2 zlib readline decimal uuid curses"
+for tag in 3.13.5-default 3.13.5-opt-v3; do
+    image="pymatrix/cpython:$tag"
+    assert_eq "3.13.5" "$(in_image "$image" python3 -c 'import platform; print(platform.python_version())')" \
+        "$tag runs its python"
+    assert_eq "ok" "$(in_image "$image" python3 -c "import ${modules// /, }; print('ok')")" "$tag imports $modules"
+    real="$(in_image "$image" python3 -c 'import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var("CONFIG_ARGS"))')"
+    assert_eq "$real" "$(label "$image" io.pymatrix.config-args)" "$tag config-args label == sysconfig CONFIG_ARGS"
+    assert_eq "3.13.5" "$(label "$image" io.pymatrix.python.version)" "$tag python.version label"
+    assert_eq "x86_64" "$(label "$image" io.pymatrix.isa.arch)" "$tag isa.arch label"
+    hash="$(label "$image" io.pymatrix.config-hash)"
+    [[ "$hash" =~ ^[0-9a-f]{64}$ ]] || fail "$tag config-hash label [$hash]"
+    assert_eq "$(docker image inspect --format '{{.Id}}' "$image")" \
+        "$(docker image inspect --format '{{.Id}}' "pymatrix/cpython:$tag-${hash:0:12}")" "$tag config-hash tag is the same image"
+done
+assert_eq "'--enable-option-checking=fatal'" "$(label pymatrix/cpython:3.13.5-default io.pymatrix.config-args)" \
+    "default CONFIG_ARGS"
+assert_eq "'--enable-option-checking=fatal' 'CFLAGS_NODIST=-O3 -march=x86-64-v3'" \
+    "$(label pymatrix/cpython:3.13.5-opt-v3 io.pymatrix.config-args)" "opt-v3 CONFIG_ARGS"
+assert_eq "x86-64-v3" "$(label pymatrix/cpython:3.13.5-opt-v3 io.pymatrix.isa.level)" "opt-v3 isa.level"
+assert_eq "x86-64" "$(label pymatrix/cpython:3.13.5-default io.pymatrix.isa.level)" "default isa.level"
+# -march stays in CFLAGS_NODIST: extensions built later in the image do not inherit it
+cflags="$(in_image pymatrix/cpython:3.13.5-opt-v3 python3 -c 'import sysconfig; print(sysconfig.get_config_var("CFLAGS"))')"
+assert_not_contains "$cflags" "-march" "opt-v3 sysconfig CFLAGS has no -march"
+assert_contains "$(in_image pymatrix/cpython:3.13.5-opt-v3 cat /usr/local/share/pymatrix/build-info.json)" \
+    '"march_requested": "x86-64-v3"' "build-info.json inside the image"
+# no temporary tag is left behind
+assert_eq "" "$(docker images --format '{{.Repository}}' pymatrix-unlabelled)" "no unlabelled tag left"
+
+run "$PYMATRIX" inspect pymatrix/cpython:3.13.5-opt-v3 --format json
+assert_eq 0 "$rc" "inspect exits 0"
+assert_eq "'--enable-option-checking=fatal' 'CFLAGS_NODIST=-O3 -march=x86-64-v3'" \
+    "$(jq -r .decoded.config_args <<<"$out")" "inspect decodes config args"
+run "$PYMATRIX" inspect debian:bookworm-slim
+assert_eq 4 "$rc" "inspect of an image without pymatrix labels exits 4"
+done_testing
