@@ -13,5 +13,8 @@ int cmd_plan(const Args& args);
 int cmd_generate(const Args& args);
 int cmd_build(const Args& args);
 int cmd_inspect(const Args& args);
+int cmd_host(const Args& args);
+int cmd_check(const Args& args);
+int cmd_select(const Args& args);
 
 }  // namespace pymatrix::cli

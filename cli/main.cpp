@@ -19,6 +19,12 @@ verbs:
   build FILE [--only NAME]... [--log-dir D] [--builder B]
                                            build, label and tag every image with docker buildx
   inspect IMAGE [--format table|json]      the pymatrix labels of a local image, decoded
+  host [--format table|json]               this machine's arch, vendor, model, x86-64 level, flags
+  check IMAGE... [--target-cpuinfo F | --target-level L] [--allow-unlabelled] [--format table|json]
+                                           the deployment gate: can the target CPU run the image?
+                                           IMAGE: local image, registry reference, docker save archive
+  select [--target-cpuinfo F | --target-level L] IMAGE...
+                                           the most specific image the target can run
 
 exit codes: 0 done, 1 internal error, 2 configuration or usage rejected, 3 a build failed,
             4 deployment rejected or image unlabelled, 5 environment not ready
@@ -38,7 +44,8 @@ int main(int argc, char** argv) {
     }
     static const std::map<std::string, int (*)(const cli::Args&)> verbs = {
         {"plan", cli::cmd_plan}, {"generate", cli::cmd_generate}, {"build", cli::cmd_build},
-        {"inspect", cli::cmd_inspect}};
+        {"inspect", cli::cmd_inspect}, {"host", cli::cmd_host}, {"check", cli::cmd_check},
+        {"select", cli::cmd_select}};
     auto it = verbs.find(args[0]);
     if (it == verbs.end()) {
         std::cerr << fmt::format("pymatrix: unknown verb '{}' (try pymatrix --help)\n", args[0]);

@@ -37,7 +37,8 @@ struct BuildResult {
 
 /// The `docker buildx build` arguments (after "docker") that create the labelled image FROM
 /// `unlabelled` with the build's final tags: --progress=plain --load [--builder B] --tag T...
-/// --label KEY=VALUE... and "-" (the one-line Dockerfile comes on stdin). Values are passed as
+/// --label KEY=VALUE... and "-" (a small tar context comes on stdin: Dockerfile, isa-features,
+/// isa.json, copied to /usr/local/share/pymatrix/). Values are passed as
 /// argv elements, byte for byte, never through a shell.
 std::vector<std::string> labelling_args(const Build& build, const std::map<std::string, std::string>& labels,
                                         const std::string& builder);

@@ -31,7 +31,8 @@ std::string render_dockerfile(const Build& build);
 /// (extension taken from the source path: .tar.xz, .tar.gz, .tgz, .tar.bz2, .tar.zst).
 std::string context_source_name(const Build& build);
 
-/// The small files of the context: Dockerfile and pymatrix/buildinfo.py (no tarball).
+/// The small files of the context: Dockerfile, pymatrix/buildinfo.py and pymatrix/isa-guard.sh
+/// (the entrypoint that refuses an unfit CPU); not the tarball.
 std::vector<ContextFile> render_context_files(const Build& build);
 
 /// Writes one directory per build under `out_dir` (DIR/<name>/Dockerfile and

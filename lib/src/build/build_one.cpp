@@ -2,6 +2,7 @@
 // verify the labels against the image -> drop the temporary tag.
 #include "pymatrix/build.hpp"
 #include "pymatrix/render.hpp"
+#include "render/tar_writer.hpp"
 
 #include <fmt/format.h>
 
@@ -37,6 +38,23 @@ struct LogScan {
 };
 
 std::string short_hash(const Build& b) { return b.config_hash.substr(0, 16); }
+
+/// The context of the labelling build: FROM the unlabelled image, plus the ISA record the
+/// entrypoint guard reads (isa-features: one line of cpuinfo flags) and isa.json.
+void write_label_context(const std::string& unlabelled, const BuildInfo& info,
+                         const std::function<void(const char*, std::size_t)>& sink) {
+    render::TarWriter tar(sink);
+    tar.add("Dockerfile", "FROM " + unlabelled + "\nCOPY isa-features isa.json /usr/local/share/pymatrix/\n");
+    std::string features;
+    for (auto& f : info.features) features += (features.empty() ? "" : " ") + f;
+    tar.add("isa-features", features + "\n");
+    nlohmann::json isa = {{"arch", info.arch}, {"level", info.level},
+                          {"features", std::vector<std::string>(info.features.begin(), info.features.end())},
+                          {"march_requested", info.march_requested}, {"march_resolved", info.march_resolved},
+                          {"build_host_cpu", info.build_host_cpu}};
+    tar.add("isa.json", isa.dump(1) + "\n");
+    tar.finish();
+}
 
 }  // namespace
 
@@ -112,9 +130,8 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
     // 3. the labelled image, with its final tags
     r.labels = labels_for(build, info, now_rfc3339());
     auto largs = labelling_args(build, r.labels, options.builder);
-    const std::string label_dockerfile = "FROM " + unlabelled + "\n";
     rc = engine.stream(
-        largs, [&](const auto& write) { write(label_dockerfile.data(), label_dockerfile.size()); },
+        largs, [&](const auto& write) { write_label_context(unlabelled, info, write); },
         [&](const std::string& line) { log << line << '\n'; scan.add(line); });
     engine.remove_tags({unlabelled});
     if (rc != 0) {

@@ -13,11 +13,13 @@ namespace pymatrix {
 namespace embedded {
 extern const std::string_view cpython_dockerfile;
 extern const std::string_view buildinfo_py;
+extern const std::string_view isa_guard_sh;
 }  // namespace embedded
 
 std::string template_version() {
     static const std::string v = "1-" + sha256_hex(std::string(embedded::cpython_dockerfile) +
-                                                   std::string(embedded::buildinfo_py)).substr(0, 12);
+                                                   std::string(embedded::buildinfo_py) +
+                                                   std::string(embedded::isa_guard_sh)).substr(0, 12);
     return v;
 }
 

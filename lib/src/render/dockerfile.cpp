@@ -7,6 +7,7 @@ namespace pymatrix {
 namespace embedded {
 extern const std::string_view cpython_dockerfile;
 extern const std::string_view buildinfo_py;
+extern const std::string_view isa_guard_sh;
 }  // namespace embedded
 
 namespace {
@@ -55,7 +56,9 @@ std::string render_dockerfile(const Build& b) {
 }
 
 std::vector<ContextFile> render_context_files(const Build& b) {
-    return {{"Dockerfile", render_dockerfile(b), 0644}, {"pymatrix/buildinfo.py", std::string(embedded::buildinfo_py), 0644}};
+    return {{"Dockerfile", render_dockerfile(b), 0644},
+            {"pymatrix/buildinfo.py", std::string(embedded::buildinfo_py), 0644},
+            {"pymatrix/isa-guard.sh", std::string(embedded::isa_guard_sh), 0755}};
 }
 
 }  // namespace pymatrix

@@ -1,0 +1,150 @@
+// pymatrix check IMAGE... [--target-cpuinfo FILE | --target-level LEVEL] [--allow-unlabelled]
+// pymatrix select --target-cpuinfo FILE IMAGE...
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "pymatrix/check.hpp"
+#include "pymatrix/isa.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+namespace po = boost::program_options;
+
+namespace pymatrix::cli {
+
+nlohmann::json cpu_to_json(const isa::CpuInfo& c);
+
+namespace {
+
+struct Gate {
+    isa::CpuInfo target;
+    std::vector<std::pair<ImageLabels, Verdict>> results;
+};
+
+po::options_description gate_options(const std::string& title) {
+    po::options_description desc(title);
+    desc.add_options()("help,h", "show this help")("target-cpuinfo", po::value<std::string>(),
+                                                    "a /proc/cpuinfo dump of the target (default: this host)")(
+        "target-level", po::value<std::string>(), "an x86-64 level: x86-64, x86-64-v2, x86-64-v3, x86-64-v4")(
+        "allow-unlabelled", "accept images without pymatrix ISA labels")(
+        "format", po::value<std::string>()->default_value("table"), "table or json")(
+        "image", po::value<std::vector<std::string>>());
+    return desc;
+}
+
+Gate run_gate(const po::variables_map& vm, const std::string& usage) {
+    if (!vm.count("image")) throw ConfigError({}, "IMAGE", "at least one image is needed (usage: " + usage + ")");
+    if (vm.count("target-cpuinfo") && vm.count("target-level"))
+        throw ConfigError({}, "--target-level", "give --target-cpuinfo or --target-level, not both");
+    Gate g;
+    g.target = vm.count("target-cpuinfo")  ? isa::read_cpuinfo(vm["target-cpuinfo"].as<std::string>())
+               : vm.count("target-level") ? isa::cpu_for_level(vm["target-level"].as<std::string>())
+                                          : isa::host_cpu();
+    std::unique_ptr<Engine> engine;
+    for (auto& ref : vm["image"].as<std::vector<std::string>>()) {
+        if (!engine && !std::filesystem::is_regular_file(ref)) {
+            engine = std::make_unique<Engine>();
+            engine->require_ready();
+        }
+        ImageLabels labels = read_image_labels(ref, engine.get());
+        Verdict v = decide(requirement_of(labels.labels), g.target, vm.count("allow-unlabelled") > 0);
+        g.results.emplace_back(std::move(labels), std::move(v));
+    }
+    return g;
+}
+
+const char* source_name(ImageSource s) {
+    return s == ImageSource::archive ? "archive" : s == ImageSource::registry ? "registry" : "local";
+}
+
+nlohmann::json result_json(const ImageLabels& l, const Verdict& v) {
+    auto req = requirement_of(l.labels);
+    return {{"image", l.ref},          {"source", source_name(l.source)}, {"accepted", v.accepted},
+            {"reason", v.reason},      {"missing", v.missing},            {"warnings", v.warnings},
+            {"requires", {{"arch", req.arch}, {"level", req.level}, {"features", req.features}, {"march", req.march}}}};
+}
+
+void print_target_warnings(const Gate& g) {
+    if (g.target.hypervisor)
+        std::cerr << fmt::format("pymatrix: warning: the target ({}) runs under a hypervisor, which may mask CPU "
+                                 "features; the decision uses the flags it reports\n", g.target.source);
+}
+
+}  // namespace
+
+int cmd_check(const Args& args) {
+    const std::string usage =
+        "pymatrix check IMAGE... [--target-cpuinfo FILE | --target-level LEVEL] [--allow-unlabelled] [--format table|json]";
+    auto desc = gate_options("check options");
+    auto vm = parse_options(args, desc, "image", usage);
+    if (vm.count("help")) {
+        std::cout << usage << "\nIMAGE: a local image, a registry reference, or a `docker save` archive\n" << desc;
+        return exit_ok;
+    }
+    std::string format = vm["format"].as<std::string>();
+    require_format(format, {"table", "json"});
+    Gate g = run_gate(vm, usage);
+    bool all = std::all_of(g.results.begin(), g.results.end(), [](auto& r) { return r.second.accepted; });
+    if (format == "json") {
+        nlohmann::json out = {{"target", cpu_to_json(g.target)}, {"accepted", all}, {"images", nlohmann::json::array()}};
+        for (auto& [l, v] : g.results) out["images"].push_back(result_json(l, v));
+        std::cout << out.dump(2) << '\n';
+    } else {
+        print_target_warnings(g);
+        std::cout << fmt::format("target: {} {} ({}, {})\n", g.target.vendor, g.target.model, g.target.arch,
+                                 g.target.level.empty() ? "no x86-64 level" : g.target.level);
+        for (auto& [l, v] : g.results)
+            std::cout << fmt::format("{}  {}: {}\n", v.accepted ? "ACCEPT" : "REJECT", l.ref, v.reason);
+    }
+    return all ? exit_ok : exit_rejected;
+}
+
+int cmd_select(const Args& args) {
+    const std::string usage = "pymatrix select [--target-cpuinfo FILE | --target-level LEVEL] IMAGE...";
+    auto desc = gate_options("select options");
+    auto vm = parse_options(args, desc, "image", usage);
+    if (vm.count("help")) {
+        std::cout << usage << "\nprints the most specific image the target can run\n" << desc;
+        return exit_ok;
+    }
+    std::string format = vm["format"].as<std::string>();
+    require_format(format, {"table", "json"});
+    Gate g = run_gate(vm, usage);
+    const ImageLabels* best = nullptr;
+    std::pair<int, std::size_t> best_rank{-1, 0};
+    const auto& levels = isa::x86_64_levels();
+    for (auto& [l, v] : g.results) {
+        if (!v.accepted) continue;
+        auto req = requirement_of(l.labels);
+        int level = static_cast<int>(std::find(levels.begin(), levels.end(), req.level) - levels.begin());
+        if (level == static_cast<int>(levels.size())) level = -1;
+        std::pair<int, std::size_t> rank{level, req.features.size()};  // most specific: level, then feature count
+        if (!best || rank > best_rank) {
+            best = &l;
+            best_rank = rank;
+        }
+    }
+    if (format == "json") {
+        nlohmann::json out = {{"target", cpu_to_json(g.target)}, {"selected", best ? best->ref : nullptr},
+                              {"images", nlohmann::json::array()}};
+        for (auto& [l, v] : g.results) out["images"].push_back(result_json(l, v));
+        std::cout << out.dump(2) << '\n';
+    } else {
+        print_target_warnings(g);
+        for (auto& [l, v] : g.results)
+            std::cerr << fmt::format("{}  {}: {}\n", v.accepted ? "ok  " : "no  ", l.ref, v.reason);
+        if (best) std::cout << best->ref << '\n';
+    }
+    if (!best) {
+        std::cerr << "pymatrix: no image can run on the target\n";
+        return exit_rejected;
+    }
+    return exit_ok;
+}
+
+}  // namespace pymatrix::cli

@@ -1,0 +1,107 @@
+// Reading an image's labels from a docker save archive, the local store, or a registry.
+#include "pymatrix/check.hpp"
+#include "pymatrix/tags.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <memory>
+
+namespace pymatrix {
+namespace {
+
+std::map<std::string, std::string> labels_from_config(const nlohmann::json& cfg) {
+    std::map<std::string, std::string> out;
+    const nlohmann::json* labels = nullptr;
+    if (cfg.contains("config") && cfg["config"].is_object() && cfg["config"].contains("Labels")) labels = &cfg["config"]["Labels"];
+    else if (cfg.contains("Config") && cfg["Config"].is_object() && cfg["Config"].contains("Labels")) labels = &cfg["Config"]["Labels"];
+    else if (cfg.is_object() && !cfg.contains("config") && !cfg.contains("Config")) labels = &cfg;  // a Labels object itself
+    if (labels && labels->is_object())
+        for (auto& [k, v] : labels->items())
+            if (v.is_string()) out[k] = v.get<std::string>();
+    return out;
+}
+
+/// `docker save` output: manifest.json names the config JSON of the (first) image.
+std::map<std::string, std::string> labels_from_archive(const std::string& path) {
+    std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), &archive_read_free);
+    archive_read_support_format_tar(a.get());
+    archive_read_support_filter_all(a.get());
+    if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
+        throw ConfigError({}, "IMAGE", fmt::format("{}: not a readable archive: {}", path, archive_error_string(a.get())));
+    std::map<std::string, std::string> json_members;  // small JSON members only; layers are skipped
+    archive_entry* e = nullptr;
+    int rc;
+    while ((rc = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
+        std::string name = archive_entry_pathname(e);
+        auto size = archive_entry_size(e);
+        bool config_like = name == "manifest.json" || name.rfind("blobs/sha256/", 0) == 0 ||
+                           (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0);
+        if (!config_like || size <= 0 || size > (4 << 20)) continue;
+        std::string data(static_cast<std::size_t>(size), '\0');
+        if (archive_read_data(a.get(), data.data(), data.size()) != size) continue;
+        if (!data.empty() && (data[0] == '{' || data[0] == '[')) json_members[name] = std::move(data);
+    }
+    if (rc != ARCHIVE_EOF)
+        throw ConfigError({}, "IMAGE", fmt::format("{}: damaged archive: {}", path, archive_error_string(a.get())));
+    auto m = json_members.find("manifest.json");
+    if (m == json_members.end())
+        throw ConfigError({}, "IMAGE", fmt::format("{}: no manifest.json: not a `docker save` archive", path));
+    try {
+        auto manifest = nlohmann::json::parse(m->second);
+        std::string config = manifest.at(0).at("Config").get<std::string>();
+        auto c = json_members.find(config);
+        if (c == json_members.end())
+            throw ConfigError({}, "IMAGE", fmt::format("{}: image config {} is missing from the archive", path, config));
+        return labels_from_config(nlohmann::json::parse(c->second));
+    } catch (const nlohmann::json::exception& ex) {
+        throw ConfigError({}, "IMAGE", fmt::format("{}: unreadable manifest or config: {}", path, ex.what()));
+    }
+}
+
+bool names_registry(const std::string& ref) {
+    auto slash = ref.find('/');
+    if (slash == std::string::npos) return false;
+    std::string first = ref.substr(0, slash);
+    return first.find('.') != std::string::npos || first.find(':') != std::string::npos || first == "localhost";
+}
+
+}  // namespace
+
+ImageLabels read_image_labels(const std::string& ref, const Engine* engine) {
+    ImageLabels out;
+    out.ref = ref;
+    if (std::filesystem::is_regular_file(ref)) {
+        out.source = ImageSource::archive;
+        out.labels = labels_from_archive(ref);
+        return out;
+    }
+    if (!engine) throw EnvironmentError("no Docker engine to read " + ref + " from");
+    if (auto doc = engine->inspect_image(ref)) {
+        out.source = ImageSource::local;
+        out.labels = labels_from_config(*doc);
+        return out;
+    }
+    if (!names_registry(ref))
+        throw ConfigError({}, "IMAGE", fmt::format("'{}' is neither a file, nor a local image, nor a registry reference", ref));
+    auto r = run_command({engine->docker(), "buildx", "imagetools", "inspect", "--format", "{{json .Image.Config.Labels}}", ref});
+    if (r.exit_code != 0) {
+        std::string msg = r.err.substr(0, r.err.find('\n'));
+        if (msg.find("not found") != std::string::npos || msg.find("MANIFEST_UNKNOWN") != std::string::npos)
+            throw ConfigError({}, "IMAGE", fmt::format("{}: not in the registry ({})", ref, msg));
+        throw EnvironmentError(fmt::format("cannot read {} from its registry: {}", ref, msg));
+    }
+    out.source = ImageSource::registry;
+    try {
+        auto j = nlohmann::json::parse(r.out);
+        if (j.is_object()) out.labels = labels_from_config(j);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(fmt::format("imagetools inspect {}: unreadable output: {}", ref, e.what()));
+    }
+    return out;
+}
+
+}  // namespace pymatrix
