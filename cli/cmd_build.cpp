@@ -62,12 +62,17 @@ int cmd_build(const Args& args) {
     };
     std::vector<BuildResult> results;
     for (std::size_t i = 0; i < builds.size(); ++i) {
-        std::cout << fmt::format("==> [{}/{}] {} (log: {})\n", i + 1, builds.size(), builds[i].name,
-                                 (options.log_dir / (builds[i].name + ".log")).string())
-                  << std::flush;
-        results.push_back(build_one(engine, builds[i], options));
+        std::cout << fmt::format("==> [{}/{}] {}\n", i + 1, builds.size(), builds[i].name) << std::flush;
+        if (auto cached = find_cached(engine, builds[i])) {
+            results.push_back(*cached);
+        } else {
+            std::cout << fmt::format("    log: {}\n", (options.log_dir / (builds[i].name + ".log")).string()) << std::flush;
+            results.push_back(build_one(engine, builds[i], options));
+        }
         const auto& r = results.back();
-        if (r.ok) std::cout << fmt::format("==> {} built in {}\n", r.name, human_seconds(r.seconds));
+        if (r.cached) std::cout << fmt::format("==> {} cached: {} already holds config hash {}\n", r.name,
+                                               r.tags.back(), builds[i].config_hash.substr(0, 12));
+        else if (r.ok) std::cout << fmt::format("==> {} built in {}\n", r.name, human_seconds(r.seconds));
         else std::cout << fmt::format("==> {} FAILED after {}: {}\n", r.name, human_seconds(r.seconds), r.error);
         std::cout << std::flush;
     }
@@ -78,7 +83,7 @@ int cmd_build(const Args& args) {
         failed += !r.ok;
         std::string tags;
         for (auto& t : r.tags) tags += (tags.empty() ? "" : " ") + t;
-        rows.push_back({r.name, r.ok ? "built" : "failed", human_seconds(r.seconds),
+        rows.push_back({r.name, r.cached ? "cached" : r.ok ? "built" : "failed", human_seconds(r.seconds),
                         r.ok ? human_bytes(r.size_bytes) : "-", r.ok ? tags : "-"});
     }
     print_table(rows);

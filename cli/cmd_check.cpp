@@ -47,10 +47,7 @@ Gate run_gate(const po::variables_map& vm, const std::string& usage) {
                                           : isa::host_cpu();
     std::unique_ptr<Engine> engine;
     for (auto& ref : vm["image"].as<std::vector<std::string>>()) {
-        if (!engine && !std::filesystem::is_regular_file(ref)) {
-            engine = std::make_unique<Engine>();
-            engine->require_ready();
-        }
+        if (!engine && !std::filesystem::is_regular_file(ref)) engine = std::make_unique<Engine>();
         ImageLabels labels = read_image_labels(ref, engine.get());
         Verdict v = decide(requirement_of(labels.labels), g.target, vm.count("allow-unlabelled") > 0);
         g.results.emplace_back(std::move(labels), std::move(v));

@@ -29,7 +29,6 @@ int cmd_inspect(const Args& args) {
         throw ConfigError({}, "IMAGE", "exactly one image is needed (usage: " + usage + ")");
     const std::string ref = vm["image"].as<std::vector<std::string>>()[0];
     Engine engine;
-    engine.require_ready();
     auto doc = engine.inspect_image(ref);
     if (!doc) throw ConfigError({}, "IMAGE", fmt::format("no local image '{}'", ref));
     nlohmann::json labels = nlohmann::json::object();

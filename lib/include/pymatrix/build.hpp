@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct BuildOptions {
 struct BuildResult {
     std::string name;
     bool ok = false;
+    bool cached = false;          ///< true when an image with this config hash already existed (nothing built)
     std::string error;            ///< why it failed (one paragraph), "" when ok
     double seconds = 0;           ///< wall time of the whole build, seconds
     std::uint64_t size_bytes = 0; ///< image size as `docker image inspect` reports it, bytes
@@ -51,6 +53,12 @@ std::vector<std::string> labelling_args(const Build& build, const std::map<std::
 /// failure the final tags are removed and the result says why (never throws for a build
 /// failure). Throws EnvironmentError when the engine disappears.
 BuildResult build_one(const Engine& engine, const Build& build, const BuildOptions& options);
+
+/// Build once: when the local store already holds the build's config-hash tag with a matching
+/// io.pymatrix.config-hash label, returns a result marked `cached` (re-tagging the readable tag
+/// onto it if that tag moved or is missing); else std::nullopt. Throws EnvironmentError when the
+/// daemon cannot be asked.
+std::optional<BuildResult> find_cached(const Engine& engine, const Build& build);
 
 /// Fetches http(s) sources into the cache ($PYMATRIX_CACHE/sources, else ~/.cache/pymatrix/sources)
 /// with curl and sets Build::python.source_path; then verifies every tarball's sha256, before

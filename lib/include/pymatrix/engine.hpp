@@ -39,7 +39,8 @@ public:
     /// try a registry and fail with a DNS error here); the message names scripts/setup-engine.sh.
     void require_local_image(const std::string& image) const;
 
-    /// `docker image inspect REF`, first element; std::nullopt when the image is absent.
+    /// `docker image inspect REF` as JSON; std::nullopt when the image is absent. Throws
+    /// EnvironmentError when the daemon cannot be asked (one docker call: the fast path of `check`).
     std::optional<nlohmann::json> inspect_image(const std::string& ref) const;
 
     /// `docker run --rm --network=none [--entrypoint ENTRY] IMAGE ARGS...`; returns its result.

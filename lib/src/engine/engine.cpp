@@ -42,7 +42,12 @@ void Engine::require_local_image(const std::string& image) const {
 
 std::optional<nlohmann::json> Engine::inspect_image(const std::string& ref) const {
     auto r = run_command({docker_, "image", "inspect", "--format", "{{json .}}", ref});
-    if (r.exit_code != 0) return std::nullopt;
+    if (r.exit_code != 0) {
+        if (r.err.find("No such image") != std::string::npos || r.err.find("No such object") != std::string::npos)
+            return std::nullopt;
+        throw EnvironmentError(fmt::format("docker image inspect {} failed ({}); is the daemon running? "
+                                           "(scripts/setup-engine.sh starts one)", ref, first_line(r.err)));
+    }
     try {
         return nlohmann::json::parse(r.out);
     } catch (const nlohmann::json::exception& e) {
