@@ -1,6 +1,7 @@
 // pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME]
 #include "commands.hpp"
 #include "output.hpp"
+#include "prepare.hpp"
 
 #include "pymatrix/build.hpp"
 
@@ -28,25 +29,10 @@ int cmd_build(const Args& args) {
     }
     if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
         throw ConfigError({}, "FILE", "exactly one matrix file is needed (usage: " + usage + ")");
-    auto file = load_matrix_file(vm["file"].as<std::vector<std::string>>()[0]);
-    auto builds = expand(file);
-    if (vm.count("only")) {
-        std::set<std::string> only;
-        for (auto& n : vm["only"].as<std::vector<std::string>>()) {
-            bool known = false;
-            for (auto& b : builds) known |= b.name == n;
-            if (!known) {
-                std::string names;
-                for (auto& b : builds) names += (names.empty() ? "" : ", ") + b.name;
-                throw ConfigError({}, "--only", fmt::format("no build is named '{}' (builds: {})", n, names));
-            }
-            only.insert(n);
-        }
-        std::erase_if(builds, [&](const Build& b) { return !only.count(b.name); });
-    }
-    for (auto& b : builds)
-        for (auto& w : b.warnings) std::cerr << fmt::format("pymatrix: warning: {}: {}\n", b.name, w);
-    verify_sources(builds);
+    std::vector<std::string> only;
+    if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
+    MatrixFile file;
+    auto builds = prepare_builds(vm["file"].as<std::vector<std::string>>()[0], file, only);
     Engine engine;
     engine.require_ready();
     std::set<std::string> bases;

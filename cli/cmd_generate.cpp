@@ -1,6 +1,7 @@
 // pymatrix generate FILE -o DIR
 #include "commands.hpp"
 #include "output.hpp"
+#include "prepare.hpp"
 
 #include "pymatrix/render.hpp"
 
@@ -25,10 +26,8 @@ int cmd_generate(const Args& args) {
     if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
         throw ConfigError({}, "FILE", "exactly one matrix file is needed (usage: " + usage + ")");
     if (!vm.count("output")) throw ConfigError({}, "--output", "missing -o DIR (usage: " + usage + ")");
-    auto file = load_matrix_file(vm["file"].as<std::vector<std::string>>()[0]);
-    auto builds = expand(file);
-    for (auto& b : builds)
-        for (auto& w : b.warnings) std::cerr << fmt::format("pymatrix: warning: {}: {}\n", b.name, w);
+    MatrixFile file;
+    auto builds = prepare_builds(vm["file"].as<std::vector<std::string>>()[0], file);
     auto written = write_build_dirs(builds, vm["output"].as<std::string>());
     for (std::size_t i = 0; i < builds.size(); ++i)
         std::cout << fmt::format("{}  {} (context also needs {})\n", builds[i].name, written[i].string(),

@@ -1,6 +1,7 @@
 // pymatrix plan FILE [--format table|json]
 #include "commands.hpp"
 #include "output.hpp"
+#include "prepare.hpp"
 
 #include "pymatrix/plan.hpp"
 
@@ -26,12 +27,8 @@ int cmd_plan(const Args& args) {
     require_format(format, {"table", "json"});
     if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
         throw ConfigError({}, "FILE", "exactly one matrix file is needed (usage: " + usage + ")");
-    auto file = load_matrix_file(vm["file"].as<std::vector<std::string>>()[0]);
-    auto builds = expand(file);
-    for (auto& b : builds) {
-        for (auto& n : b.notes) std::cerr << fmt::format("pymatrix: note: {}: {}\n", b.name, n);
-        for (auto& w : b.warnings) std::cerr << fmt::format("pymatrix: warning: {}: {}\n", b.name, w);
-    }
+    MatrixFile file;
+    auto builds = prepare_builds(vm["file"].as<std::vector<std::string>>()[0], file);
     if (format == "json") {
         std::cout << plan_to_json(file, builds).dump(2) << '\n';
         return exit_ok;

@@ -46,6 +46,15 @@ assert_eq 0 "$rc" "generate"
 assert_contains "$(cat "$TMP/gen/3.13-opt-v3/Dockerfile")" \
     'RUN ["./configure","--enable-option-checking=fatal","CFLAGS_NODIST=-O3 -march=x86-64-v3"]' "generated Dockerfile"
 
+# a misspelt configure option is refused from the source's own option list, before any build
+start=$(date +%s%N)
+run "$PYMATRIX" build "$E2E/matrices/misspelt.toml"
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq 2 "$rc" "misspelt configure option exits 2"
+assert_eq "pymatrix: $E2E/matrices/misspelt.toml:11:13: profiles.misspelt.configure: '--enable-optimisations' is not a configure option of CPython 3.13.5; did you mean '--enable-optimizations'?" \
+    "$err" "misspelt option: file:line, key, suggestion"
+echo "# refused in ${elapsed_ms} ms"
+
 # no daemon: one clear line, exit 5
 DOCKER_HOST=unix:///nonexistent/docker.sock run "$PYMATRIX" build "$REPO/matrices/quickstart.toml"
 assert_eq 5 "$rc" "no daemon exits 5"

@@ -6,13 +6,14 @@ run "$PYMATRIX" build "$E2E/matrices/three.toml"
 echo "$out" | tail -6
 assert_eq 3 "$rc" "a matrix with a rejected configure option exits 3"
 [[ "$out" =~ 3.13-default\ +(built|cached) ]] || fail "default built"; ok "default built (or cached from the quick start)"
-assert_contains "$out" "3.13-quoted    built" "quoted built"
-assert_contains "$out" "3.13-misspelt  failed" "misspelt failed"
-assert_contains "$out" "configure: error: unrecognized options: --enable-optimisations" "the failure names configure's error"
-assert_eq "" "$(docker images -q pymatrix/cpython:3.13.5-misspelt)" "the failed build has no tag"
+[[ "$out" =~ 3.13-native\ +(built|cached) ]] || fail "native built"; ok "native built (or cached from the ISA suite)"
+assert_contains "$out" "3.13-bad-tzpath  failed" "bad-tzpath failed"
+assert_contains "$out" "configure: error: --with-tzpath must contain only absolute paths, not usr/share/zoneinfo" \
+    "the failure names configure's error"
+assert_eq "" "$(docker images -q pymatrix/cpython:3.13.5-bad-tzpath)" "the failed build has no tag"
 
-image=pymatrix/cpython:3.13.5-quoted
-expected="'--enable-option-checking=fatal' 'PYMATRIX_NOTE=it'\\''s \"quoted\" a=b'"
+image=pymatrix/cpython:3.13.5-native
+expected="'--enable-option-checking=fatal' 'PYMATRIX_NOTE=it'\\''s \"quoted\" a=b' 'CFLAGS_NODIST=-march=native'"
 real="$(in_image "$image" python3 -c 'import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var("CONFIG_ARGS"))')"
 assert_eq "$expected" "$real" "CONFIG_ARGS in the image, as configure quotes it"
 assert_eq "$real" "$(label "$image" io.pymatrix.config-args)" "label with quotes, spaces and '=' is byte-identical"

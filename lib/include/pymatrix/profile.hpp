@@ -38,6 +38,8 @@ struct ProfileSettings {
     std::optional<std::string> profile_task;  ///< PROFILE_TASK=... (the PGO training command)
     std::string base_image;                   ///< FROM of every stage; "" = defaults.base_image
     std::vector<std::string> build_packages;  ///< extra Debian packages in the build-deps stage
+    /// Where each key was last set (the child's line, or the parent's it inherits), for messages.
+    std::map<std::string, SourcePosition> origin;
 };
 
 /// A `[profiles.NAME]` table.

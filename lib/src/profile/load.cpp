@@ -94,6 +94,7 @@ struct Loader {
         auto check = [&](const std::string& problem) {
             if (!problem.empty()) fail(v.source(), key, problem);
         };
+        s.origin[k] = pos(v.source());
         if (k == "configure") {
             for (auto& opt : strings_at(v, key)) {
                 check(configure_option_problem(opt));

@@ -1,0 +1,37 @@
+#include "prepare.hpp"
+
+#include "pymatrix/build.hpp"
+#include "pymatrix/cpython.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <set>
+
+namespace pymatrix::cli {
+
+std::vector<Build> prepare_builds(const std::string& path, MatrixFile& file, const std::vector<std::string>& only) {
+    file = load_matrix_file(path);
+    auto builds = expand(file);
+    if (!only.empty()) {
+        std::string names;
+        for (auto& b : builds) names += (names.empty() ? "" : ", ") + b.name;
+        std::set<std::string> wanted;
+        for (auto& n : only) {
+            bool known = false;
+            for (auto& b : builds) known |= b.name == n;
+            if (!known) throw ConfigError({}, "--only", fmt::format("no build is named '{}' (builds: {})", n, names));
+            wanted.insert(n);
+        }
+        std::erase_if(builds, [&](const Build& b) { return !wanted.count(b.name); });
+    }
+    for (auto& b : builds) {
+        for (auto& n : b.notes) std::cerr << fmt::format("pymatrix: note: {}: {}\n", b.name, n);
+        for (auto& w : b.warnings) std::cerr << fmt::format("pymatrix: warning: {}: {}\n", b.name, w);
+    }
+    verify_sources(builds);
+    validate_builds_against_sources(builds);
+    return builds;
+}
+
+}  // namespace pymatrix::cli

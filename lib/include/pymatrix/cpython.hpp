@@ -1,0 +1,162 @@
+// pymatrix/cpython.hpp: what a CPython source tarball accepts (its version and every
+// ./configure option, read from the tarball itself) and the per-version option rules.
+// Reading throws pymatrix::Error; validating builds throws pymatrix::ConfigError (exit 2).
+#pragma once
+
+#include "pymatrix/error.hpp"
+#include "pymatrix/plan.hpp"
+
+#include <compare>
+#include <filesystem>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pymatrix {
+
+/// What one CPython source tarball is, read from its own files.
+struct SourceFacts {
+    /// PY_VERSION from <top>/Include/patchlevel.h, e.g. "3.13.5".
+    std::string version;
+    /// Every ./configure option the source accepts, spelled as on the command line and without
+    /// a value: "--enable-optimizations", "--with-lto", "--disable-gil", "--without-readline",
+    /// plus autoconf's built-in options ("--prefix", "--host", "--enable-option-checking", ...).
+    std::set<std::string> options;
+    /// The `ac_user_opts` entries of configure, in its order: "enable_gil", "with_lto", ...
+    /// (3.13.5 lists 59, 3.11.2 lists 53).
+    std::vector<std::string> ac_user_opts;
+    /// The single top-level directory of the tarball, e.g. "Python-3.13.5".
+    std::string top_directory;
+};
+
+/// Reads the facts of a CPython source tarball (any compression libarchive reads; tar format
+/// only), streaming, without unpacking anything to disk:
+///  - PY_VERSION from `<top>/Include/patchlevel.h`;
+///  - the options from `<top>/configure`: each `ac_user_opts` entry `enable_X` gives
+///    `--enable-X` and `--disable-X`, `with_X` gives `--with-X` and `--without-X`, underscores
+///    become dashes (`enable_gil` -> `--disable-gil`); plus the autoconf built-ins that the
+///    argument-parsing loop of that configure accepts and that a build profile may pass
+///    (installation directories, --build/--host/--target, --program-*, --cache-file,
+///    --config-cache, --quiet/--silent, --x-includes/--x-libraries, --enable-option-checking);
+///    --help, --version, --srcdir, --no-create and --no-recursion are left out on purpose.
+/// The tarball's sha256 is computed while it is read and must equal `sha256`.
+/// The result is cached as JSON in `$PYMATRIX_CACHE/facts/<sha256>.json` (else
+/// `$XDG_CACHE_HOME/pymatrix/facts`, else `~/.cache/pymatrix/facts`); a later call with the same
+/// sha256 is answered from that file without opening the tarball (so `tarball` may then be
+/// empty). An unreadable or unwritable cache is ignored: the tarball is read instead.
+/// Throws Error (exit code 2) when `sha256` is not 64 lowercase hex digits, the file cannot be
+/// read, is not a tar archive, has another sha256, has a member whose path is absolute or
+/// contains `..`, has a member that is neither a regular file nor a directory (symlink,
+/// hard link, device: CPython release tarballs have none), has members outside one common
+/// top-level directory, lacks `<top>/Include/patchlevel.h` (or its PY_VERSION) or
+/// `<top>/configure` (or its `ac_user_opts` block).
+SourceFacts read_source_facts(const std::filesystem::path& tarball, const std::string& sha256);
+
+/// The option an argv element of ./configure names, canonical and without its value:
+/// "--with-lto=thin" -> "--with-lto"; "-enable-shared" -> "--enable-shared" (configure accepts
+/// one dash); in a feature name `_`, `+` and `.` become `-`, as configure maps them to the same
+/// shell variable ("--enable-experimental_jit" -> "--enable-experimental-jit").
+/// Returns "" for anything not starting with '-': "CFLAGS=x" (a variable, not an option) or a
+/// bare word. Never throws.
+std::string option_name(const std::string& arg);
+
+/// A near-miss suggestion for an option that `known` lacks, or "" when nothing is close.
+/// For --enable-/--disable-/--with-/--without- options, compares only the stems: by edit
+/// distance (pymatrix::util::closest, at most max(1, len/3) edits), else the one stem the
+/// unknown one begins ("optim"), else the one stem it is the last word of ("jit" ->
+/// "experimental-jit"); and answers in the polarity asked for (enable/with vs. disable/without):
+/// "--with-optimizations" and "--enable-optimisations" both give "--enable-optimizations",
+/// "--without-gil" gives "--disable-gil", "--enable-lto" gives "--with-lto". Other options are
+/// compared whole, then by unique prefix ("--pre" -> "--prefix"). Never throws.
+std::string suggest_option(const std::string& unknown, const std::set<std::string>& known);
+
+/// A CPython feature release, major.minor ("3.13"); {0, 0} means "none".
+struct MinorVersion {
+    int major = 0;
+    int minor = 0;
+    auto operator<=>(const MinorVersion&) const = default;
+    bool none() const { return major == 0 && minor == 0; }
+};
+
+/// How a rule row applies.
+enum class RuleKind {
+    /// CPython accepts the option only from `since` (through `until` when set): using it with
+    /// another version is a violation. Within the range the compiler and package checks apply.
+    available,
+    /// The option needs `compiler`/`packages` when the version is in [since, until]; outside
+    /// the range the row says nothing.
+    requires_toolchain,
+};
+
+/// One row of the per-version option rules (data: see option_rules()).
+struct OptionRule {
+    RuleKind kind;
+    std::string_view option;    ///< as option_name() returns it: "--enable-bolt"
+    std::string_view values;    ///< "" = any value; else space-separated values the row applies to
+                                ///< (a bare --enable-X/--with-X counts as "yes")
+    MinorVersion since;         ///< first CPython release the row applies to
+    MinorVersion until;         ///< last release it applies to; {0, 0} = no maximum
+    std::string_view compiler;  ///< "" any; "clang" any clang; "clang>=19" clang 19 or newer
+                                ///< (the compiler is CC= from the configure args, else gcc)
+    std::string_view packages;  ///< Debian packages the builder needs: space-separated groups of
+                                ///< '|' alternatives; checked against the base image's suite
+    std::string_view tools;     ///< what the build runs, for humans
+    std::string_view reason;    ///< why, for humans
+    std::string_view citation;  ///< where the rule comes from
+};
+
+/// The rules table: --enable-bolt (3.12+, llvm-bolt and merge-fdata), --enable-experimental-jit
+/// (3.13+; LLVM 18 exactly for 3.13, 19 for 3.14), --disable-gil (3.13+),
+/// --with-tail-call-interp (3.14+, clang 19+), --with-lto=thin (3.11+, clang only, llvm-ar),
+/// --with-lto=full (3.11+). Static data; never throws.
+std::span<const OptionRule> option_rules();
+
+/// The Debian suite a base image reference is built on, from its name and tag:
+/// "debian:bookworm-slim", "debian:12", "docker.io/library/debian:12.11" -> "bookworm";
+/// "debian:trixie", "debian:13-slim" -> "trixie"; any image whose tag has "bookworm" or
+/// "trixie" as a dash-separated word ("python:3.13-slim-bookworm") -> that suite;
+/// "" when unknown (then no package checks are made). Never throws.
+std::string debian_suite(const std::string& base_image);
+
+/// One broken rule.
+struct RuleViolation {
+    std::string argument;  ///< the configure argument as given: "--enable-experimental-jit=yes-off"
+    std::string message;   ///< what is wrong for this build, one sentence
+    std::string reason;    ///< the row's reason
+    std::string citation;  ///< the row's citation
+};
+
+/// Checks `configure_args` (the exact argv of ./configure) of a build of CPython
+/// `python_version` ("3.13.5") FROM `base_image` against option_rules(), in argument order:
+/// version outside an `available` row's range; a compiler requirement not met by CC= (the last
+/// CC= argument; none means the base image's gcc; an unversioned "clang" is the suite's
+/// default: 14 in bookworm, 19 in trixie); a package group none of whose alternatives the
+/// base image's Debian suite has (known suites: bookworm, trixie; others are not checked).
+/// Returns every violation (empty when the build is fine).
+/// Throws ConfigError (no position) when `python_version` is not "MAJOR.MINOR[...]".
+std::vector<RuleViolation> check_rules(const std::string& python_version,
+                                       const std::vector<std::string>& configure_args,
+                                       const std::string& base_image);
+
+/// Checks every build against its own source, before anything is built: reads the facts of
+/// build.python.source_path (read_source_facts, cached by sha256), then
+///  - the declared version must equal PY_VERSION
+///    (else ConfigError at build.python.where, key "pythons.<key>.version");
+///  - every configure argument must be an option of that source (option_name() in
+///    facts.options), a VAR=value assignment with a valid shell name, or the value of the
+///    preceding built-in option that takes one ("--prefix" "/opt"); --disable-X and
+///    --without-X take no value; short forms and abbreviations that configure would also take
+///    ("-q", "--pre") are refused: a profile spells options out (else ConfigError at build.where, key
+///    "profiles.<profile>.configure": "'--enable-optimisations' is not a configure option of
+///    CPython 3.13.5; did you mean '--enable-optimizations'?");
+///  - check_rules() must find nothing (else ConfigError at build.where, key
+///    "profiles.<profile>.<setting>" naming the profile setting the argument came from
+///    (pgo, lto, bolt, jit) or "configure", message with the row's reason and citation).
+/// When an unknown option is also outside an `available` rule's range, the rule's message is
+/// given (it says why). Throws the first problem as ConfigError (exit 2); a tarball that cannot
+/// be read is reported as ConfigError at build.python.where, key "pythons.<key>.source".
+void validate_builds_against_sources(const std::vector<Build>& builds);
+
+}  // namespace pymatrix
