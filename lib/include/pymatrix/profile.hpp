@@ -36,6 +36,7 @@ struct ProfileSettings {
     std::string ldflags_nodist;               ///< LDFLAGS_NODIST=...
     std::string march;                        ///< appended to CFLAGS_NODIST as -march=VALUE
     std::optional<std::string> profile_task;  ///< PROFILE_TASK=... (the PGO training command)
+    bool keep_cflags = false;                 ///< true: -march/-mtune/-flto/-I/-L stay in cflags/ldflags
     std::string base_image;                   ///< FROM of every stage; "" = defaults.base_image
     std::vector<std::string> build_packages;  ///< extra Debian packages in the build-deps stage
     /// Where each key was last set (the child's line, or the parent's it inherits), for messages.

@@ -3,6 +3,7 @@
 #include "pymatrix/build.hpp"
 #include "pymatrix/tags.hpp"
 #include "util/text.hpp"
+#include "plan/flags.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -48,6 +49,7 @@ void apply_override(ProfileSettings& s, const std::string& key, const std::strin
     else if (key == "march") s.march = v;
     else if (key == "profile_task") s.profile_task = v;
     else if (key == "base_image") s.base_image = v;
+    else if (key == "keep_cflags") s.keep_cflags = v == "true";
 }
 
 std::string name_segment(const std::string& axis, const std::string& value) {
@@ -60,7 +62,8 @@ nlohmann::json settings_json(const ProfileSettings& s) {
     nlohmann::json j = {{"configure", s.configure}, {"pgo", s.pgo}, {"lto", s.lto}, {"bolt", s.bolt},
                         {"jit", s.jit}, {"cflags", s.cflags}, {"cflags_nodist", s.cflags_nodist},
                         {"ldflags", s.ldflags}, {"ldflags_nodist", s.ldflags_nodist}, {"march", s.march},
-                        {"base_image", s.base_image}, {"build_packages", s.build_packages}};
+                        {"base_image", s.base_image}, {"build_packages", s.build_packages},
+                        {"keep_cflags", s.keep_cflags}};
     j["profile_task"] = s.profile_task ? nlohmann::json(*s.profile_task) : nlohmann::json(nullptr);
     return j;
 }
@@ -154,6 +157,7 @@ std::vector<Build> expand(const MatrixFile& file) {
         }
         for (auto& [k, v] : c)
             if (k != "python" && k != "profile") apply_override(b.settings, k, v);
+        place_flags(b.settings, b.notes, b.warnings);
         b.configure_args = configure_arguments(b.settings);
         b.base_image = b.settings.base_image.empty() ? file.defaults.base_image : b.settings.base_image;
         b.build_packages = b.settings.build_packages;

@@ -21,7 +21,7 @@ const std::vector<std::string> kDefaultsKeys = {"repository", "base_image"};
 const std::vector<std::string> kPythonKeys = {"version", "source", "sha256"};
 const std::vector<std::string> kSettingKeys = {
     "configure", "pgo", "lto", "bolt", "jit", "cflags", "cflags_nodist", "ldflags",
-    "ldflags_nodist", "march", "profile_task", "base_image", "build_packages"};
+    "ldflags_nodist", "march", "profile_task", "keep_cflags", "base_image", "build_packages"};
 
 struct Loader {
     std::string file;
@@ -98,6 +98,7 @@ struct Loader {
         if (k == "configure") {
             for (auto& opt : strings_at(v, key)) {
                 check(configure_option_problem(opt));
+                check(configure_value_problem(opt));
                 s.configure.push_back(opt);
             }
         } else if (k == "build_packages") {
@@ -109,6 +110,8 @@ struct Loader {
             s.pgo = bool_at(v, key);
         } else if (k == "bolt") {
             s.bolt = bool_at(v, key);
+        } else if (k == "keep_cflags") {
+            s.keep_cflags = bool_at(v, key);
         } else if (k == "lto" || k == "jit") {
             std::string val;
             if (v.is_boolean()) val = v.as_boolean()->get() ? "yes" : "";
@@ -118,6 +121,10 @@ struct Loader {
             (k == "lto" ? s.lto : s.jit) = (val == "no" ? "" : val);
         } else if (k == "profile_task") {
             s.profile_task = string_at(v, key);
+            check(shell_word_problem(*s.profile_task));
+            if (s.profile_task->find_first_not_of(" \t") == std::string::npos)
+                fail(v.source(), key, "an empty profile_task silently disables PGO (the training run would run nothing); "
+                                      "remove the key to use CPython's default");
         } else if (k == "march") {
             s.march = string_at(v, key);
             check(march_problem(s.march));
@@ -126,6 +133,7 @@ struct Loader {
             check(image_reference_problem(s.base_image));
         } else {
             std::string val = string_at(v, key);
+            check(shell_word_problem(val));
             if (k == "cflags") s.cflags = val;
             else if (k == "cflags_nodist") s.cflags_nodist = val;
             else if (k == "ldflags") s.ldflags = val;

@@ -16,6 +16,30 @@ std::string configure_option_problem(const std::string& o) {
                        "--without-X or VAR=VALUE)", o);
 }
 
+std::string shell_word_problem(const std::string& v) {
+    for (char c : v) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  std::string(" _./:,+=@%~-").find(c) != std::string::npos;
+        if (!ok)
+            return fmt::format("'{}' is not allowed here: flags reach make recipes, which run them through a shell "
+                               "(allowed: letters, digits, space and _./:,+=@%~-)", c);
+    }
+    return "";
+}
+
+std::string configure_value_problem(const std::string& o) {
+    static const std::regex assignment(R"(([A-Z_][A-Z0-9_]*)=(.*))");
+    static const std::regex consumed(
+        R"(.*FLAGS.*|CC|CXX|CPP|LIBS|LD|AR|PROFILE_TASK|LLVM_.*|MERGE_FDATA|PKG_CONFIG.*|.*_CFLAGS|.*_LIBS|MACHDEP|HOSTRUNNER|CONFIG_SITE|PATH)");
+    std::smatch m;
+    if (std::regex_match(o, m, assignment)) {
+        if (!std::regex_match(m[1].str(), consumed)) return "";  // only recorded in CONFIG_ARGS
+        return shell_word_problem(m[2].str());
+    }
+    auto eq = o.find('=');
+    return eq == std::string::npos ? "" : shell_word_problem(o.substr(eq + 1));
+}
+
 std::string package_problem(const std::string& n) {
     if (full(n, R"([a-z0-9][a-z0-9+.-]+)") && n.size() <= 100) return "";
     return fmt::format("'{}' is not a Debian package name ([a-z0-9][a-z0-9+.-]+)", n);

@@ -9,6 +9,14 @@ namespace pymatrix {
 /// A ./configure argument: "--enable-X", "--disable-X", "--with-X[=V]", "--without-X" or
 /// "VAR=VALUE" with VAR an uppercase identifier (autoconf's argument grammar).
 std::string configure_option_problem(const std::string& option);
+/// Flag-like values (cflags, ldflags, profile_task, and the values of configure's flag and tool
+/// variables and --with-X=/--enable-X= options) reach make recipes, which run them through a
+/// shell: they may hold only [A-Za-z0-9 _./:,+=@%~-]. Returns "" or the reason naming the character.
+std::string shell_word_problem(const std::string& value);
+/// shell_word_problem() for a configure argument, except VAR=VALUE with a VAR that configure only
+/// records in CONFIG_ARGS (not a compiler, flag, tool or PROFILE_TASK variable): its value is
+/// quoted by configure itself and carried inert.
+std::string configure_value_problem(const std::string& option);
 /// A Debian package name (Debian Policy 5.6.7: [a-z0-9][a-z0-9+.-]+).
 std::string package_problem(const std::string& name);
 /// lto: yes | full | thin | no (CPython configure.ac --with-lto=[full|thin|no|yes]).
