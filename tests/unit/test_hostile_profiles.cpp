@@ -1,0 +1,120 @@
+// Hostile profiles: every value either gets a clear ConfigError naming its key, or is carried
+// inert: in the Dockerfile it appears only inside a JSON exec-form RUN array (no shell parses it).
+#include <doctest/doctest.h>
+
+#include "pymatrix/build.hpp"
+#include "pymatrix/render.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+using namespace pymatrix;
+
+namespace {
+const std::string kPython = R"([pythons."3.13"]
+version = "3.13.5"
+source = "Python-3.13.5.tar.xz"
+sha256 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
+)";
+const std::string kMatrix = "\n[matrix]\npython = [\"3.13\"]\nprofile = [\"p\"]\n";
+
+struct Case {
+    const char* what;
+    std::string toml;       // the whole file
+    const char* rejected_key;  // "" when the value must be carried inert
+};
+
+std::string profile(const std::string& body) { return kPython + "[profiles.p]\n" + body + kMatrix; }
+
+std::vector<Case> cases() {
+    std::string huge(70000, 'A');
+    return {
+        {"command substitution in cflags", profile(R"t(cflags = "-O2 $(touch /tmp/pwned)")t"), "profiles.p.cflags"},
+        {"backticks in cflags_nodist", profile("cflags_nodist = \"`touch /tmp/pwned`\""), "profiles.p.cflags_nodist"},
+        {"newline then RUN in cflags", profile(R"t(cflags = "-O2\nRUN touch /tmp/pwned")t"), "profiles.p.cflags"},
+        {"carriage return in ldflags", profile(R"t(ldflags = "-s\rRUN touch /tmp/pwned")t"), "profiles.p.ldflags"},
+        {"quote breaking in ldflags", profile(R"t(ldflags = "' ; touch /tmp/pwned ; '")t"), "profiles.p.ldflags"},
+        {"semicolon in ldflags_nodist", profile(R"t(ldflags_nodist = "-s; touch /tmp/pwned")t"), "profiles.p.ldflags_nodist"},
+        {"NUL in cflags", profile(R"t(cflags = "-O2\u0000touch")t"), "profiles.p.cflags"},
+        {"huge cflags", profile("cflags = \"" + huge + "\""), "profiles.p.cflags"},
+        {"pipe in profile_task", profile(R"t(profile_task = "-m test | sh")t"), "profiles.p.profile_task"},
+        {"command in a configure option", profile(R"t(configure = ["--enable-shared; touch /tmp/pwned"])t"), "profiles.p.configure"},
+        {"bare command as configure", profile(R"t(configure = ["$(touch /tmp/pwned)"])t"), "profiles.p.configure"},
+        {"substitution in a --with value", profile(R"t(configure = ["--with-openssl=$(touch /tmp/pwned)"])t"), "profiles.p.configure"},
+        {"substitution in CFLAGS= assignment", profile(R"t(configure = ["CFLAGS=`id`"])t"), "profiles.p.configure"},
+        {"substitution in CC= assignment", profile(R"t(configure = ["CC=gcc;touch /tmp/pwned"])t"), "profiles.p.configure"},
+        {"newline in configure", profile(R"t(configure = ["--enable-shared\nRUN touch /tmp/pwned"])t"), "profiles.p.configure"},
+        {"march with a command", profile(R"t(march = "native; touch /tmp/pwned")t"), "profiles.p.march"},
+        {"march with newline", profile(R"t(march = "x86-64-v3\nRUN touch /tmp/pwned")t"), "profiles.p.march"},
+        {"package with a command", profile(R"t(build_packages = ["gcc; touch /tmp/pwned"])t"), "profiles.p.build_packages"},
+        {"apt option as package", profile(R"t(build_packages = ["-oAPT::Update::Pre-Invoke::=touch"])t"), "profiles.p.build_packages"},
+        {"base image with newline", profile(R"t(base_image = "debian:bookworm-slim\nRUN touch /tmp/pwned")t"), "profiles.p.base_image"},
+        {"base image with AS", profile(R"t(base_image = "debian AS x")t"), "profiles.p.base_image"},
+        {"jit value with a command", profile(R"t(jit = "yes; touch /tmp/pwned")t"), "profiles.p.jit"},
+        {"lto value with substitution", profile(R"t(lto = "thin$(id)")t"), "profiles.p.lto"},
+        {"profile name with a command", kPython + "[profiles.\"p;touch\"]\n" + kMatrix, "profiles.p;touch"},
+        {"python key with substitution",
+         "[pythons.\"$(id)\"]\nversion = \"3.13.5\"\nsource = \"a.tar.xz\"\nsha256 = \"" + std::string(64, 'a') + "\"\n",
+         "pythons.$(id)"},
+        {"version with a command", "[pythons.x]\nversion = \"3.13.5; id\"\nsource = \"a.tar.xz\"\nsha256 = \"" +
+                                       std::string(64, 'a') + "\"\n", "pythons.x.version"},
+        {"sha256 breaking the RUN line", "[pythons.x]\nversion = \"3.13.5\"\nsource = \"a.tar.xz\"\nsha256 = \"x\\\" ; id\"\n",
+         "pythons.x.sha256"},
+        {"source that is not a tarball", "[pythons.x]\nversion = \"3.13.5\"\nsource = \"/etc/shadow\"\nsha256 = \"" +
+                                             std::string(64, 'a') + "\"\n", "pythons.x.source"},
+        {"source with a shell URL scheme", "[pythons.x]\nversion = \"3.13.5\"\nsource = \"ssh://h/$(id).tar.xz\"\nsha256 = \"" +
+                                               std::string(64, 'a') + "\"\n", "pythons.x.source"},
+        {"repository with a command", "[defaults]\nrepository = \"evil/repo;touch\"\n", "defaults.repository"},
+        {"matrix axis with a command", kPython + "[profiles.p]\n[matrix]\npython = [\"3.13\"]\nprofile = [\"p\"]\n"
+                                                 "march = [\"x86-64-v3 && touch /tmp/pwned\"]\n", "matrix.march[0]"},
+        {"invalid UTF-8", profile("cflags = \"-O2 \xff\xfe\""), ""},  // toml++ refuses the file itself
+        // carried inert
+        {"free-form note with every quote", profile(R"t(configure = ["PYMATRIX_NOTE=$(touch /tmp/pwned) `id` \"'; RUN x"])t"), nullptr},
+        {"include entry with a note", kPython + "[profiles.p]\n[matrix]\npython = [\"3.13\"]\nprofile = [\"p\"]\n"
+                                               "include = [{profile = \"p\", cflags = \"-g -DPWNED=1\"}]\n", nullptr},
+        {"relative source with ..", "[pythons.x]\nversion = \"3.13.5\"\nsource = \"../../../pwned/Python.tar.xz\"\nsha256 = \"" +
+                                        std::string(64, 'a') + "\"\n[profiles.p]\n[matrix]\npython=[\"x\"]\nprofile=[\"p\"]\n",
+         nullptr},
+    };
+}
+
+void check_inert(const Build& b) {
+    std::istringstream in(render_dockerfile(b));
+    std::string line;
+    while (std::getline(in, line)) {
+        bool carries = line.find("pwned") != std::string::npos || line.find("PWNED") != std::string::npos ||
+                       line.find("PYMATRIX_NOTE") != std::string::npos;
+        if (!carries) continue;
+        REQUIRE_MESSAGE(line.rfind("RUN [", 0) == 0, line);
+        auto argv = nlohmann::json::parse(line.substr(4));  // a JSON array: exec form, no shell
+        CHECK(argv.is_array());
+        for (auto& a : argv) CHECK(a.is_string());
+    }
+}
+}  // namespace
+
+TEST_CASE("at least 30 hostile profiles: each refused with its key, or carried inert") {
+    auto all = cases();
+    CHECK(all.size() >= 30);
+    int refused = 0, inert = 0;
+    for (auto& c : all) {
+        std::string what = c.what;
+        CAPTURE(what);
+        try {
+            auto file = load_matrix_string(c.toml, "hostile.toml");
+            REQUIRE_MESSAGE(c.rejected_key == nullptr, "not refused: " << c.what);
+            for (auto& b : expand(file)) check_inert(b);
+            ++inert;
+        } catch (const ConfigError& e) {
+            REQUIRE_MESSAGE(c.rejected_key != nullptr, "refused but meant to be inert: " << e.what());
+            if (*c.rejected_key) CHECK(e.key().rfind(c.rejected_key, 0) == 0);  // "x.configure" or "x.configure[0]"
+            CHECK(e.where().file == "hostile.toml");
+            CHECK(e.where().line > 0);
+            CHECK(e.exit_code() == exit_config);
+            ++refused;
+        }
+    }
+    CHECK(refused == 32);
+    CHECK(inert == 3);
+}
