@@ -6,8 +6,8 @@ cd "$TMP"
 run "$PYMATRIX" build "$REPO/matrices/quickstart.toml"
 echo "$out" | tail -5
 assert_eq 0 "$rc" "quickstart build exits 0 ($err)"
-[[ "$out" =~ 3.13-default +(built|cached) ]] || fail "summary: default built"; ok "summary: default built or cached"
-[[ "$out" =~ 3.13-opt-v3 +(built|cached) ]] || fail "summary: opt-v3 built"; ok "summary: opt-v3 built or cached"
+[[ "$out" =~ 3.13-default\ +(built|cached) ]] || fail "summary: default built"; ok "summary: default built or cached"
+[[ "$out" =~ 3.13-opt-v3\ +(built|cached) ]] || fail "summary: opt-v3 built"; ok "summary: opt-v3 built or cached"
 if [[ "$out" =~ 3.13-opt-v3\ +built ]]; then
     [[ -s "$TMP/.pymatrix/logs/3.13-opt-v3.log" ]] || fail "no build log"
     ok "a build has its log file"
