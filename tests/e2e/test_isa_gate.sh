@@ -32,6 +32,14 @@ done
 ok "every native feature is a flag of this host"
 assert_contains "$(in_image $NATIVE cat /usr/local/share/pymatrix/isa.json)" '"march_requested": "native"' "isa.json in the image"
 
+# -march written in cflags went to CFLAGS_NODIST: extensions built later do not inherit it
+run "$PYMATRIX" plan "$E2E/matrices/isa.toml"
+assert_contains "$err" "3.13-cflags-v3: moved '-march=x86-64-v3' from cflags to cflags_nodist" "plan notes the move"
+CV3=pymatrix/cpython:3.13.5-cflags-v3
+flags="$(in_image $CV3 python3 -c 'import sysconfig as s; print(s.get_config_var("CFLAGS")); print(s.get_config_var("CFLAGS_NODIST"))')"
+assert_not_contains "$(head -1 <<<"$flags")" "-march" "cflags-v3: sysconfig CFLAGS has no -march"
+assert_contains "$(tail -1 <<<"$flags")" "-march=x86-64-v3" "cflags-v3: CFLAGS_NODIST has it"
+
 # check against fixtures, host, level
 run "$PYMATRIX" check $V3 --target-cpuinfo "$FIX/linux-rhel7-zen"
 assert_eq 0 "$rc" "v3 image accepted on rhel7-zen"

@@ -13,10 +13,16 @@ assert_contains "$out" "configure: error: --with-tzpath must contain only absolu
 assert_eq "" "$(docker images -q pymatrix/cpython:3.13.5-bad-tzpath)" "the failed build has no tag"
 
 image=pymatrix/cpython:3.13.5-native
-expected="'--enable-option-checking=fatal' 'PYMATRIX_NOTE=it'\\''s \"quoted\" a=b' 'CFLAGS_NODIST=-march=native'"
+expected="$(cat <<'ARGS'
+'--enable-option-checking=fatal' 'PYMATRIX_NOTE=it'\''s "quoted" a=b '\''; touch /usr/local/pwned-quote; '\'' "; touch /usr/local/pwned-dquote; "' 'CFLAGS_NODIST=-march=native'
+ARGS
+)"
 real="$(in_image "$image" python3 -c 'import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var("CONFIG_ARGS"))')"
 assert_eq "$expected" "$real" "CONFIG_ARGS in the image, as configure quotes it"
 assert_eq "$real" "$(label "$image" io.pymatrix.config-args)" "label with quotes, spaces and '=' is byte-identical"
+# the quote-breaking attempts were carried inert: the files they would create never appeared
+# (/usr/local of the build stage is what the runtime image holds)
+assert_eq "" "$(in_image "$image" sh -c 'ls /usr/local | grep pwned || true')" "no injected command ran in the build"
 
 run "$PYMATRIX" build "$E2E/matrices/missing-module.toml"
 assert_eq 3 "$rc" "a build missing a stdlib module exits 3"

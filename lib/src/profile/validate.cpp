@@ -33,7 +33,12 @@ std::string configure_value_problem(const std::string& o) {
         R"(.*FLAGS.*|CC|CXX|CPP|LIBS|LD|AR|PROFILE_TASK|LLVM_.*|MERGE_FDATA|PKG_CONFIG.*|.*_CFLAGS|.*_LIBS|MACHDEP|HOSTRUNNER|CONFIG_SITE|PATH)");
     std::smatch m;
     if (std::regex_match(o, m, assignment)) {
-        if (!std::regex_match(m[1].str(), consumed)) return "";  // only recorded in CONFIG_ARGS
+        if (!std::regex_match(m[1].str(), consumed)) {  // only recorded in CONFIG_ARGS, quoted by configure
+            auto bad = m[2].str().find_first_of("$`\\");
+            if (bad == std::string::npos) return "";
+            return fmt::format("'{}' is not allowed in a configure value: CONFIG_ARGS reaches a make recipe, where "
+                               "make expands '$' and a shell runs the rest", m[2].str()[bad]);
+        }
         return shell_word_problem(m[2].str());
     }
     auto eq = o.find('=');

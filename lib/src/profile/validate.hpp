@@ -15,7 +15,8 @@ std::string configure_option_problem(const std::string& option);
 std::string shell_word_problem(const std::string& value);
 /// shell_word_problem() for a configure argument, except VAR=VALUE with a VAR that configure only
 /// records in CONFIG_ARGS (not a compiler, flag, tool or PROFILE_TASK variable): its value is
-/// quoted by configure itself and carried inert.
+/// single-quoted by configure and carried inert, so quotes, spaces and ';' are allowed; '$', '`'
+/// and '\' are still refused (make expands '$' in the config.status recipe that reuses CONFIG_ARGS).
 std::string configure_value_problem(const std::string& option);
 /// A Debian package name (Debian Policy 5.6.7: [a-z0-9][a-z0-9+.-]+).
 std::string package_problem(const std::string& name);
