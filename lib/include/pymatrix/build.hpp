@@ -54,6 +54,13 @@ std::vector<std::string> labelling_args(const Build& build, const std::map<std::
 /// failure). Throws EnvironmentError when the engine disappears.
 BuildResult build_one(const Engine& engine, const Build& build, const BuildOptions& options);
 
+/// The tests that failed in a PGO training run, from a build log (buildx plain progress,
+/// "#N SECONDS " prefixes allowed). CPython's Makefile runs the profile task with `|| true`, so a
+/// failing task would silently yield a non-PGO-trained image; pymatrix fails the build instead.
+/// Reads regrtest's summary ("2 tests failed:" then indented names; "test_x failed" lines).
+/// Returns the test names in order of appearance, without duplicates; empty when none failed.
+std::vector<std::string> pgo_failed_tests(const std::string& log_text);
+
 /// Build once: when the local store already holds the build's config-hash tag with a matching
 /// io.pymatrix.config-hash label, returns a result marked `cached` (re-tagging the readable tag
 /// onto it if that tag moved or is missing); else std::nullopt. Throws EnvironmentError when the

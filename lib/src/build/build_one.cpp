@@ -10,6 +10,7 @@
 #include <deque>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -27,13 +28,19 @@ struct LogScan {
         if (std::regex_search(line, m, keep)) notable.push_back(m[1]);
     }
     std::string explain() const {
+        std::string head;
         for (auto& n : notable)
-            if (n.rfind("pymatrix: stdlib", 0) == 0) return n.substr(10);
+            if (head.empty() && n.rfind("pymatrix: stdlib", 0) == 0) head = n.substr(10);
         for (const char* first : {"configure: error:", "E: "})
             for (auto& n : notable)
-                if (n.rfind(first, 0) == 0) return n;
-        if (!notable.empty()) return notable.front();
-        return tail.empty() ? "docker buildx failed without output" : tail.back();
+                if (head.empty() && n.rfind(first, 0) == 0) head = n;
+        if (head.empty() && !notable.empty()) head = notable.front();
+        if (head.empty()) return tail.empty() ? "docker buildx failed without output" : tail.back();
+        std::string more;  // the last relevant lines, for compile errors in particular
+        std::size_t from = notable.size() > 6 ? notable.size() - 6 : 0;
+        for (std::size_t i = from; i < notable.size(); ++i)
+            if (notable[i] != head && notable[i].rfind("ERROR: ", 0) != 0) more += "\n      " + notable[i];
+        return head + more;
     }
 };
 
@@ -113,6 +120,22 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
     if (rc != 0) {
         engine.remove_tags({unlabelled});
         return finish(false, fmt::format("{} (exit {}; full log: {})", scan.explain(), rc, r.log.string()));
+    }
+
+    // a failing PGO training run does not fail CPython's make (`|| true`): it fails this build
+    if (build.settings.pgo) {
+        std::ifstream in(r.log);
+        std::stringstream text;
+        text << in.rdbuf();
+        auto failed = pgo_failed_tests(text.str());
+        if (!failed.empty()) {
+            engine.remove_tags({unlabelled});
+            std::string names;
+            for (auto& t : failed) names += (names.empty() ? "" : " ") + t;
+            return finish(false, fmt::format("the PGO training run (PROFILE_TASK) had failing tests: {}; the image "
+                                             "would not be profile-trained as asked (full log: {})",
+                                             names, r.log.string()));
+        }
     }
 
     // 2. what was really built, read from the image
