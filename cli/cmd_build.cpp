@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <set>
 
@@ -15,12 +17,14 @@ namespace po = boost::program_options;
 namespace pymatrix::cli {
 
 int cmd_build(const Args& args) {
-    const std::string usage = "pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME]";
+    const std::string usage =
+        "pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME] [--metadata-file F]";
     po::options_description desc("build options");
     desc.add_options()("help,h", "show this help")("only", po::value<std::vector<std::string>>(),
                                                     "build only this build name (repeatable)")(
         "log-dir", po::value<std::string>()->default_value(".pymatrix/logs"), "where each build's full log goes")(
         "builder", po::value<std::string>()->default_value(""), "docker buildx builder to use")(
+        "metadata-file", po::value<std::string>(), "write per-build JSON (plan fields, status, id, size, stage times)")(
         "file", po::value<std::vector<std::string>>());
     auto vm = parse_options(args, desc, "file", usage);
     if (vm.count("help")) {
@@ -73,6 +77,16 @@ int cmd_build(const Args& args) {
                         r.ok ? human_bytes(r.size_bytes) : "-", r.ok ? tags : "-"});
     }
     print_table(rows);
+    if (vm.count("metadata-file")) {
+        std::string path = vm["metadata-file"].as<std::string>();
+        std::string tmp = path + ".tmp";
+        {
+            std::ofstream out(tmp, std::ios::trunc);
+            out << metadata_json(file, builds, results).dump(2) << '\n';
+            if (!out) throw Error("cannot write " + path, exit_internal);
+        }
+        std::filesystem::rename(tmp, path);
+    }
     if (failed) {
         std::cerr << fmt::format("pymatrix: {} of {} build(s) failed\n", failed, results.size());
         return exit_build_failed;

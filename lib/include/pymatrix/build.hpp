@@ -35,7 +35,15 @@ struct BuildResult {
     std::vector<std::string> tags;
     std::filesystem::path log;    ///< the full log
     std::map<std::string, std::string> labels;
+    std::map<std::string, double> stage_seconds;  ///< Dockerfile stage -> seconds BuildKit spent (cached steps: 0)
 };
+
+/// The --metadata-file document: {"file", "template_version", "builds": [...]}, each build as in
+/// plan_to_json() plus status ("built", "cached", "failed"), error, image_id, digest (the image
+/// config digest), size_bytes, duration_seconds, stage_seconds and log. Builds without a result
+/// (not attempted) have status "skipped".
+nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& builds,
+                             const std::vector<BuildResult>& results);
 
 /// The `docker buildx build` arguments (after "docker") that create the labelled image FROM
 /// `unlabelled` with the build's final tags: --progress=plain --load [--builder B] --tag T...

@@ -100,7 +100,9 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
     args.push_back("-");
     log << "== docker " << [&] { std::string s; for (auto& a : args) s += a + " "; return s; }() << "\n";
     LogScan scan;
-    static const std::regex step_re(R"(^#\d+ \[([A-Za-z0-9_.-]+) (\d+/\d+)\] (.*)$)");
+    static const std::regex step_re(R"(^#(\d+) \[([A-Za-z0-9_.-]+) (\d+/\d+)\] (.*)$)");
+    static const std::regex done_re(R"(^#(\d+) DONE (\d+(\.\d+)?)s$)");
+    std::map<std::string, std::string> step_stage;  // BuildKit vertex number -> stage
     std::string last_step;
     int rc = engine.stream(
         args, [&](const auto& write) { write_build_context(build, write); },
@@ -108,12 +110,17 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
             log << line << '\n';
             scan.add(line);
             std::smatch m;
-            if (options.on_step && std::regex_match(line, m, step_re)) {
-                std::string key = std::string(m[1]) + " " + std::string(m[2]);
-                if (key != last_step) {
+            if (std::regex_match(line, m, step_re)) {
+                step_stage[m[1]] = m[2];
+                r.stage_seconds.try_emplace(m[2], 0.0);
+                std::string key = std::string(m[2]) + " " + std::string(m[3]);
+                if (options.on_step && key != last_step) {
                     last_step = key;
-                    options.on_step(build, key, m[3]);
+                    options.on_step(build, key, m[4]);
                 }
+            } else if (std::regex_match(line, m, done_re)) {
+                if (auto it = step_stage.find(m[1]); it != step_stage.end())
+                    r.stage_seconds[it->second] += std::stod(m[2]);
             }
         });
     log.flush();

@@ -1,0 +1,30 @@
+// The --metadata-file document: the plan's fields plus what each build produced.
+#include "pymatrix/build.hpp"
+
+namespace pymatrix {
+
+nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& builds,
+                             const std::vector<BuildResult>& results) {
+    nlohmann::json doc = plan_to_json(file, builds);
+    for (std::size_t i = 0; i < builds.size(); ++i) {
+        auto& j = doc["builds"][i];
+        const BuildResult* r = nullptr;
+        for (auto& x : results)
+            if (x.name == builds[i].name) r = &x;
+        if (!r) {
+            j["status"] = "skipped";
+            continue;
+        }
+        j["status"] = r->cached ? "cached" : r->ok ? "built" : "failed";
+        j["error"] = r->error;
+        j["image_id"] = r->image_id;
+        j["digest"] = r->image_id;  // the image config digest ("sha256:..."), which the Id is
+        j["size_bytes"] = r->size_bytes;
+        j["duration_seconds"] = r->seconds;
+        j["stage_seconds"] = r->stage_seconds;
+        j["log"] = r->log.string();
+    }
+    return doc;
+}
+
+}  // namespace pymatrix
