@@ -46,7 +46,8 @@ def main(out_path):
         "python_version": platform.python_version(),
         "config_args": sysconfig.get_config_var("CONFIG_ARGS"),
         "cflags": sysconfig.get_config_var("CFLAGS") or "",
-        "cflags_nodist": sysconfig.get_config_var("CFLAGS_NODIST") or "",
+        # configure stores the CFLAGS_NODIST it was given as CONFIGURE_CFLAGS_NODIST (Makefile.pre.in)
+        "cflags_nodist": sysconfig.get_config_var("CONFIGURE_CFLAGS_NODIST") or "",
         "py_core_cflags": core,
         "arch": platform.machine(),
         "abiflags": getattr(sys, "abiflags", ""),

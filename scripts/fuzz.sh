@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (fuzz/) with clang, ASan and UBSan into ${PYMATRIX_FUZZ_BUILD_DIR:-build-fuzz}
-# and runs each for a bounded time on a copy of its committed seed corpus (fuzz/corpus/<target>;
-# the committed corpus never grows). Exits non-zero when a fuzzer finds a crash, a sanitizer
+# Builds the libFuzzer targets (fuzz/) with clang, ASan and UBSan into
+# ${PYMATRIX_FUZZ_BUILD_DIR:-build-fuzz} and runs each for a bounded time on a copy of its
+# committed seed corpus (fuzz/corpus/<name> for fuzz_<name>; the committed corpus never
+# grows). Exits non-zero when a fuzzer finds a crash, a sanitizer
 # report, a leak, a timeout (-timeout=10 s per input) or an out-of-memory (-rss_limit_mb=2048);
 # the reproducer is kept in <build>/artifacts/<target>/ and printed.
 #
@@ -35,18 +36,19 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 failed=()
 summary=()
 for t in "${TARGETS[@]}"; do
+  seeds=$REPO/fuzz/corpus/${t#fuzz_}   # fuzz_cpuinfo -> fuzz/corpus/cpuinfo
   corpus=$BUILD/corpus-run/$t
   artifacts=$BUILD/artifacts/$t
   log=$BUILD/$t.log
   rm -rf "$corpus" "$artifacts"
   mkdir -p "$corpus" "$artifacts"
   # A copy of the committed seeds, without the corpus README/licence files.
-  find "$REPO/fuzz/corpus/$t" -maxdepth 1 -type f ! -name 'README*' ! -name 'LICENSE*' \
+  find "$seeds" -maxdepth 1 -type f ! -name 'README*' ! -name 'LICENSE*' \
     -exec cp -t "$corpus" {} +
   args=(-max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
         -artifact_prefix="$artifacts/")
   [[ $t == fuzz_profile_loader ]] && args+=(-dict="$REPO/fuzz/toml.dict")
-  echo "==> $t: ${SECS} s on a copy of fuzz/corpus/$t ($(ls "$corpus" | wc -l) seeds); log: $log"
+  echo "==> $t: ${SECS} s on a copy of fuzz/corpus/${t#fuzz_} ($(ls "$corpus" | wc -l) seeds); log: $log"
   rc=0
   "$BUILD/fuzz/$t" "${args[@]}" "$corpus" >"$log" 2>&1 || rc=$?
   done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n1 || true)
