@@ -1,5 +1,6 @@
 // The Docker engine through its CLI: readiness checks, image inspection, runs, tag removal.
 #include "pymatrix/engine.hpp"
+#include "engine/api.hpp"
 
 #include <fmt/format.h>
 
@@ -41,6 +42,19 @@ void Engine::require_local_image(const std::string& image) const {
 }
 
 std::optional<nlohmann::json> Engine::inspect_image(const std::string& ref) const {
+    // fast path: GET /images/{name}/json on the daemon's socket (what `docker image inspect` does
+    // after its own start-up); any transport problem falls through to the CLI, which explains it
+    if (auto sock = detail::engine_socket(); sock && !std::getenv("PYMATRIX_DOCKER")) {
+        if (auto res = detail::api_get(*sock, "/images/" + detail::path_escape(ref) + "/json")) {
+            if (res->status == 404) return std::nullopt;
+            if (res->status == 200) {
+                try {
+                    return nlohmann::json::parse(res->body);
+                } catch (const nlohmann::json::exception&) {
+                }
+            }
+        }
+    }
     auto r = run_command({docker_, "image", "inspect", "--format", "{{json .}}", ref});
     if (r.exit_code != 0) {
         if (r.err.find("No such image") != std::string::npos || r.err.find("No such object") != std::string::npos)
