@@ -31,12 +31,11 @@ int cmd_build(const Args& args) {
         std::cout << usage << "\n" << desc;
         return exit_ok;
     }
-    if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
-        throw ConfigError({}, "FILE", "exactly one matrix file is needed (usage: " + usage + ")");
+    const std::string path = single_file(vm, usage);
     std::vector<std::string> only;
     if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
     MatrixFile file;
-    auto builds = prepare_builds(vm["file"].as<std::vector<std::string>>()[0], file, only);
+    auto builds = prepare_builds(path, file, only);
     Engine engine;
     engine.require_ready();
     std::set<std::string> bases;

@@ -23,11 +23,10 @@ int cmd_generate(const Args& args) {
         std::cout << usage << "\n" << desc;
         return exit_ok;
     }
-    if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
-        throw ConfigError({}, "FILE", "exactly one matrix file is needed (usage: " + usage + ")");
+    const std::string path = single_file(vm, usage);
     if (!vm.count("output")) throw ConfigError({}, "--output", "missing -o DIR (usage: " + usage + ")");
     MatrixFile file;
-    auto builds = prepare_builds(vm["file"].as<std::vector<std::string>>()[0], file);
+    auto builds = prepare_builds(path, file);
     auto written = write_build_dirs(builds, vm["output"].as<std::string>());
     for (std::size_t i = 0; i < builds.size(); ++i)
         std::cout << fmt::format("{}  {} (context also needs {})\n", builds[i].name, written[i].string(),

@@ -25,10 +25,9 @@ int cmd_plan(const Args& args) {
     }
     std::string format = vm["format"].as<std::string>();
     require_format(format, {"table", "json"});
-    if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
-        throw ConfigError({}, "FILE", "exactly one matrix file is needed (usage: " + usage + ")");
+    const std::string path = single_file(vm, usage);
     MatrixFile file;
-    auto builds = prepare_builds(vm["file"].as<std::vector<std::string>>()[0], file);
+    auto builds = prepare_builds(path, file);
     if (format == "json") {
         std::cout << plan_to_json(file, builds).dump(2) << '\n';
         return exit_ok;

@@ -27,6 +27,12 @@ po::variables_map parse_options(const std::vector<std::string>& args, const po::
     return vm;
 }
 
+std::string single_file(const po::variables_map& vm, const std::string& usage) {
+    if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
+        throw ConfigError({}, "FILE", "exactly one matrix file is needed (usage: " + usage + ")");
+    return vm["file"].as<std::vector<std::string>>()[0];
+}
+
 void require_format(const std::string& value, const std::vector<std::string>& allowed) {
     if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
         std::string list;

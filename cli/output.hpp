@@ -15,6 +15,10 @@ boost::program_options::variables_map parse_options(const std::vector<std::strin
                                                     const boost::program_options::options_description& desc,
                                                     const std::string& positional_name, const std::string& usage);
 
+/// The one positional FILE of `plan`, `generate` and `build`; throws ConfigError (exit 2) unless
+/// exactly one was given.
+std::string single_file(const boost::program_options::variables_map& vm, const std::string& usage);
+
 /// Checks a --format value against the allowed list; throws ConfigError (exit 2) otherwise.
 void require_format(const std::string& value, const std::vector<std::string>& allowed);
 

@@ -4,6 +4,7 @@
 #include "pymatrix/tags.hpp"
 #include "util/text.hpp"
 #include "plan/flags.hpp"
+#include "render/embedded.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -11,12 +12,6 @@
 #include <set>
 
 namespace pymatrix {
-namespace embedded {
-extern const std::string_view cpython_dockerfile;
-extern const std::string_view buildinfo_py;
-extern const std::string_view isa_guard_sh;
-}  // namespace embedded
-
 std::string template_version() {
     static const std::string v = "1-" + sha256_hex(std::string(embedded::cpython_dockerfile) +
                                                    std::string(embedded::buildinfo_py) +

@@ -1,15 +1,10 @@
 // Rendering dockerfiles/cpython.Dockerfile.in for one Build.
 #include "pymatrix/render.hpp"
+#include "render/embedded.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace pymatrix {
-namespace embedded {
-extern const std::string_view cpython_dockerfile;
-extern const std::string_view buildinfo_py;
-extern const std::string_view isa_guard_sh;
-}  // namespace embedded
-
 namespace {
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
     for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
