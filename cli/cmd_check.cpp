@@ -93,8 +93,9 @@ int cmd_check(const Args& args) {
         std::cout << out.dump(2) << '\n';
     } else {
         print_target_warnings(g);
-        std::cout << fmt::format("target: {} {} ({}, {})\n", g.target.vendor, g.target.model, g.target.arch,
-                                 g.target.level.empty() ? "no x86-64 level" : g.target.level);
+        std::string who = g.target.model.empty() ? g.target.vendor : g.target.model;
+        std::cout << fmt::format("target: {} ({}, {}; from {})\n", who.empty() ? "unnamed CPU" : who, g.target.arch,
+                                 g.target.level.empty() ? "no x86-64 level" : g.target.level, g.target.source);
         for (auto& [l, v] : g.results)
             std::cout << fmt::format("{}  {}: {}\n", v.accepted ? "ACCEPT" : "REJECT", l.ref, v.reason);
     }

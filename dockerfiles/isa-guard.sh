@@ -8,6 +8,10 @@
 # Shell builtins only (no grep, no cat): it must add no noticeable start-up time.
 if [ -z "${PYMATRIX_SKIP_ISA_CHECK:-}" ] && [ -r /usr/local/share/pymatrix/isa-features ]; then
     read -r pymatrix_need < /usr/local/share/pymatrix/isa-features
+    if [ ! -r "${PYMATRIX_CPUINFO:-/proc/cpuinfo}" ]; then
+        echo "pymatrix: refusing to start: cannot read ${PYMATRIX_CPUINFO:-/proc/cpuinfo} to check this CPU's ISA features (PYMATRIX_SKIP_ISA_CHECK=1 runs it anyway)" >&2
+        exit 4
+    fi
     pymatrix_have=""
     while IFS=: read -r pymatrix_key pymatrix_value; do
         case "$pymatrix_key" in

@@ -27,7 +27,7 @@ DOCKERD_WAIT=60
 
 BUILD_PKGS=(cmake g++ make pkg-config libboost-dev libboost-program-options-dev
             libboost-filesystem-dev libtomlplusplus-dev libarchive-dev libfmt-dev
-            doctest-dev nlohmann-json3-dev libssl-dev)
+            doctest-dev nlohmann-json3-dev libssl-dev clang libclang-rt-14-dev)
 ENGINE_PKGS=(docker.io debootstrap docker-registry)
 TOOL_PKGS=(ca-certificates curl dpkg-dev gpgv jq tar xz-utils)
 
@@ -307,9 +307,11 @@ buildx_version=$(docker buildx version) || die "docker buildx does not work (plu
 info "$buildx_version"
 if [[ $want_smoke -eq 1 ]]; then
   smoke_tag=pymatrix-setup-smoke:latest
-  printf 'FROM %s\nRUN true\n' "$BASE_IMAGE" |
-    docker buildx build --quiet --network=host --load -t "$smoke_tag" - >/dev/null ||
-    die "smoke build failed: printf 'FROM $BASE_IMAGE\\nRUN true\\n' | docker buildx build -"
+  smoke_dir=$(mktemp -d)  # a directory context: a Dockerfile on stdin leaves /tmp/dockerfile* behind
+  printf 'FROM %s\nRUN true\n' "$BASE_IMAGE" > "$smoke_dir/Dockerfile"
+  docker buildx build --quiet --network=host --load -t "$smoke_tag" "$smoke_dir" >/dev/null ||
+    { rm -rf "$smoke_dir"; die "smoke build failed: FROM $BASE_IMAGE, RUN true"; }
+  rm -rf "$smoke_dir"
   docker image rm "$smoke_tag" >/dev/null
   info "smoke build (FROM $BASE_IMAGE, RUN true) ok"
 fi

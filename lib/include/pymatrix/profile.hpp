@@ -20,6 +20,7 @@ struct Python {
     std::filesystem::path source_path;  ///< absolute local path when `source` is a path, else empty
     std::string sha256;       ///< 64 lowercase hex digits of the tarball
     SourcePosition where;     ///< position of the table, for later error messages
+    std::map<std::string, SourcePosition> key_where;  ///< "version", "source", "sha256" -> where written
 };
 
 /// Build settings of one profile, after `extends` is resolved. Empty/unset means "not given".

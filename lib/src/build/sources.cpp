@@ -18,6 +18,12 @@ fs::path cache_dir() {
     return fs::path(home ? home : "/tmp") / ".cache" / "pymatrix" / "sources";
 }
 
+/// Where a key of the build's [pythons.KEY] table was written (the table when unknown).
+SourcePosition at(const Build& b, const std::string& key) {
+    auto it = b.python.key_where.find(key);
+    return it == b.python.key_where.end() ? b.python.where : it->second;
+}
+
 std::string basename_of_url(const std::string& url) {
     auto end = url.find_first_of("?#");
     std::string path = url.substr(0, end);
@@ -41,7 +47,7 @@ void verify_sources(std::vector<Build>& builds) {
                 auto r = run_command({"curl", "-fsSL", "--retry", "2", "-o", part.string(), b.python.source});
                 if (r.exit_code != 0) {
                     fs::remove(part);
-                    throw ConfigError(b.python.where, key + ".source",
+                    throw ConfigError(at(b, "source"), key + ".source",
                                       fmt::format("cannot download {}: {}", b.python.source, r.err));
                 }
                 fs::rename(part, dest);
@@ -49,13 +55,13 @@ void verify_sources(std::vector<Build>& builds) {
             b.python.source_path = dest;
         }
         if (!fs::is_regular_file(b.python.source_path))
-            throw ConfigError(b.python.where, key + ".source",
-                              fmt::format("{} does not exist (scripts/fetch-sources.sh or scripts/setup-engine.sh "
-                                          "fetches CPython tarballs from Debian's source packages)",
+            throw ConfigError(at(b, "source"), key + ".source",
+                              fmt::format("{} does not exist (scripts/setup-engine.sh fetches the CPython 3.13.5 and "
+                                          "3.11.2 tarballs from Debian's source packages into sources/)",
                                           b.python.source_path.string()));
         std::string got = sha256_file(b.python.source_path);
         if (got != b.python.sha256)
-            throw ConfigError(b.python.where, key + ".sha256",
+            throw ConfigError(at(b, "sha256"), key + ".sha256",
                               fmt::format("{} has sha256 {}, not the {} this file declares",
                                           b.python.source_path.string(), got, b.python.sha256));
         done[b.python.key] = b.python.source_path;

@@ -86,7 +86,8 @@ ImageLabels read_image_labels(const std::string& ref, const Engine* engine) {
         return out;
     }
     if (!names_registry(ref))
-        throw ConfigError({}, "IMAGE", fmt::format("'{}' is neither a file, nor a local image, nor a registry reference", ref));
+        throw ConfigError({}, "IMAGE", fmt::format("'{}' is not a file and not a local image; to read a registry without pulling, name its "
+                                          "host: HOST[:PORT]/PATH:TAG", ref));
     auto r = run_command({engine->docker(), "buildx", "imagetools", "inspect", "--format", "{{json .Image.Config.Labels}}", ref});
     if (r.exit_code != 0) {
         std::string msg = r.err.substr(0, r.err.find('\n'));

@@ -128,7 +128,8 @@ void validate_builds_against_sources(const std::vector<Build>& builds) {
         }
         const SourceFacts& facts = it->second;
         if (b.python.version != facts.version)
-            throw ConfigError(b.python.where, py_key + ".version",
+            throw ConfigError(b.python.key_where.count("version") ? b.python.key_where.at("version") : b.python.where,
+                              py_key + ".version",
                               fmt::format("declares version {}, but {} is CPython {} (PY_VERSION in "
                                           "Include/patchlevel.h)",
                                           b.python.version,

@@ -162,6 +162,7 @@ struct Loader {
         if (auto p = name_problem(name); !p.empty()) fail(t.source(), "pythons." + name, p);
         for (const char* required : {"version", "source", "sha256"})
             if (!t.get(required)) fail(t.source(), prefix + required, "missing required key");
+        for (const char* k : {"version", "source", "sha256"}) py.key_where[k] = pos(t.get(k)->source());
         const toml::node& ver = *t.get("version");
         py.version = string_at(ver, prefix + "version");
         if (auto p = version_problem(py.version); !p.empty()) fail(ver.source(), prefix + "version", p);

@@ -52,12 +52,12 @@ std::string package_problem(const std::string& n) {
 
 std::string lto_problem(const std::string& v) {
     if (v == "" || v == "yes" || v == "full" || v == "thin" || v == "no") return "";
-    return fmt::format("'{}' is not an LTO mode (true, false, \"full\" or \"thin\")", v);
+    return fmt::format("'{}' is not an LTO mode (true, false, \"yes\", \"no\", \"full\" or \"thin\")", v);
 }
 
 std::string jit_problem(const std::string& v) {
     if (v == "" || v == "yes" || v == "yes-off" || v == "interpreter" || v == "no") return "";
-    return fmt::format("'{}' is not a JIT mode (true, false, \"yes-off\" or \"interpreter\")", v);
+    return fmt::format("'{}' is not a JIT mode (true, false, \"yes\", \"no\", \"yes-off\" or \"interpreter\")", v);
 }
 
 std::string march_problem(const std::string& v) {

@@ -31,6 +31,7 @@ std::vector<fs::path> write_build_dirs(const std::vector<Build>& builds, const f
                 o.write(f.content.data(), static_cast<std::streamsize>(f.content.size()));
                 o.close();
                 if (!o) throw Error(fmt::format("{}: write failed", p.string()));
+                fs::permissions(p, static_cast<fs::perms>(f.mode), fs::perm_options::replace);
             }
         std::vector<fs::path> out;
         for (auto& [name, _] : rendered) {
