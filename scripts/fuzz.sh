@@ -22,9 +22,10 @@ command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (apt-get ins
 
 SECONDS=0
 echo "==> configure $BUILD (clang, -fsanitize=fuzzer-no-link,address,undefined)"
-CC=clang CXX=clang++ cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# Debug build type (no -DNDEBUG: assertions stay on) with -O1, as OSS-Fuzz builds.
+CC=clang CXX=clang++ cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug \
   -DPYMATRIX_FUZZ=ON -DPYMATRIX_BUILD_TESTS=OFF \
-  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS" \
+  -DCMAKE_CXX_FLAGS="-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS" \
   >/dev/null
 echo "==> build ${TARGETS[*]}"
 cmake --build "$BUILD" -j"$(nproc)" --target "${TARGETS[@]}"

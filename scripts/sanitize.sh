@@ -16,9 +16,12 @@ export CC=${CC:-gcc} CXX=${CXX:-g++}
 
 SECONDS=0
 echo "==> configure $BUILD ($CXX, -fsanitize=address,undefined)"
-# Debug: no -O from the build type, so -O1 below applies (ASan's recommendation).
+# Debug (-g, no -O): -O0 compiles twice as fast as -O1 under the sanitizers, and the tests
+# run in seconds either way.
+# -Wno-maybe-uninitialized: gcc 12 with -fsanitize warns falsely inside libstdc++'s <regex>.
+# -D_GLIBCXX_ASSERTIONS: bounds checks in libstdc++ (operator[], front(), ...) abort too.
 cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DPYMATRIX_BUILD_TESTS=ON \
-  -DCMAKE_CXX_FLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -D_GLIBCXX_ASSERTIONS" >/dev/null
+  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -D_GLIBCXX_ASSERTIONS -Wno-maybe-uninitialized" >/dev/null
 echo "==> build pymatrix_unit"
 cmake --build "$BUILD" -j"$(nproc)" --target pymatrix_unit
 echo "    built in $SECONDS s"
