@@ -57,7 +57,7 @@ for t in "${TARGETS[@]}"; do
   if [[ $rc -ne 0 ]]; then
     failed+=("$t")
     echo "!!! $t: exit $rc"
-    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|.*invariant failed|.*deadly signal|.*Test unit written|.*ALARM|.*out-of-memory)' "$log" | head -n 20 || true
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|terminate called|  what\(\)|.*runtime error|.*invariant failed|.*deadly signal|.*Test unit written|.*ALARM|.*out-of-memory)' "$log" | head -n 20 || true
     grep -E '^    #[0-9]+ ' "$log" | head -n 30 || true
     for a in "$artifacts"/*; do
       [[ -f $a ]] || continue
