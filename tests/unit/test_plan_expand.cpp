@@ -118,3 +118,16 @@ TEST_CASE("march=native warns that the image is bound to the build host") {
     REQUIRE(b[0].warnings.size() == 1);
     CHECK(b[0].warnings[0].find("march=native") == 0);
 }
+
+TEST_CASE("a combination left without a python is a ConfigError, not a crash (found by fuzz_profile_loader)") {
+    auto f = load_matrix_string(kFile + "[matrix]\nprofile = [\"default\", \"pgo\"]\n"
+                                        "include = [{ profile = \"default\", python = \"3.13\" }]\n", "m.toml");
+    try {
+        expand(f);
+        FAIL("expected a ConfigError");
+    } catch (const ConfigError& e) {
+        CHECK(e.reason() == "the combination {profile=pgo} has no python: give a 'python' axis, or an include entry "
+                            "that sets it");
+        CHECK(e.exit_code() == 2);
+    }
+}

@@ -135,6 +135,14 @@ std::vector<Build> expand(const MatrixFile& file) {
     std::map<std::string, std::size_t> by_name, by_tag;
     for (std::size_t i = 0; i < combos.size(); ++i) {
         const Combo& c = combos[i];
+        for (const char* axis : {"python", "profile"})
+            if (!c.count(axis)) {
+                std::string shown;
+                for (auto& [k, v] : c) shown += (shown.empty() ? "" : ", ") + k + "=" + v;
+                throw ConfigError(wheres[i], "matrix",
+                                  fmt::format("the combination {{{}}} has no {}: give a '{}' axis, or an include entry "
+                                              "that sets it", shown, axis, axis));
+            }
         Build b;
         b.where = wheres[i];
         b.axes = c;
