@@ -2,9 +2,10 @@
 # Builds the libFuzzer targets (fuzz/) with clang, ASan and UBSan into
 # ${PYMATRIX_FUZZ_BUILD_DIR:-build-fuzz} and runs each for a bounded time on a copy of its
 # committed seed corpus (fuzz/corpus/<name> for fuzz_<name>; the committed corpus never
-# grows). Exits non-zero when a fuzzer finds a crash, a sanitizer
-# report, a leak, a timeout (-timeout=10 s per input) or an out-of-memory (-rss_limit_mb=2048);
-# the reproducer is kept in <build>/artifacts/<target>/ and printed.
+# grows), printing libFuzzer's final "#N DONE ... exec/s" line per target. Exits 1 when a
+# fuzzer finds a crash, a sanitizer report, a leak, a broken invariant, a slow input
+# (-timeout=10 s) or an out-of-memory (-rss_limit_mb=2048); the reproducer is kept in
+# <build>/artifacts/<target>/ and printed as hex. See fuzz/README.md.
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 60)
 # Environment:
