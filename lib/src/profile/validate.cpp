@@ -3,10 +3,18 @@
 #include <fmt/format.h>
 
 #include <regex>
+#include <unordered_map>
 
 namespace pymatrix {
 namespace {
-bool full(const std::string& s, const char* pattern) { return std::regex_match(s, std::regex(pattern)); }
+/// Matches `s` against `pattern` (a string literal), compiling each pattern once: validation runs
+/// for every value of every profile, and compiling a std::regex costs far more than matching.
+bool full(const std::string& s, const char* pattern) {
+    static std::unordered_map<const char*, std::regex> compiled;
+    auto it = compiled.find(pattern);
+    if (it == compiled.end()) it = compiled.emplace(pattern, std::regex(pattern)).first;
+    return std::regex_match(s, it->second);
+}
 }  // namespace
 
 std::string configure_option_problem(const std::string& o) {
