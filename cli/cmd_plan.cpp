@@ -45,8 +45,8 @@ int cmd_plan(const Args& args) {
         std::cout << fmt::format("\n{}:\n  ./configure{}\n", b.name, argv);
         const auto j = build_to_json(b);
         for (const char* k : {"cflags", "cflags_nodist", "ldflags", "ldflags_nodist"})
-            std::cout << fmt::format("  {:<15}{}\n", std::string(k) + ":", j[k].get<std::string>());
-        std::cout << fmt::format("  {:<15}{}\n", "base image:", b.base_image);
+            std::cout << fmt::format("  {:<16}{}\n", std::string(k) + ":", j[k].get<std::string>());
+        std::cout << fmt::format("  {:<16}{}\n", "base image:", b.base_image);
     }
     std::cout << fmt::format("\n{} build(s) from {}\n", builds.size(), file.path.string());
     return exit_ok;
