@@ -47,7 +47,7 @@ assert_eq "$(docker image inspect --format '{{.Id}}' $DEFAULT) $(docker image in
     "$(jq -r '[.images[].image_id] | join(" ")' bench.json)" "the builds are the quick-start images"
 assert_eq 2 "$(jq '.warmups | length' bench.json)" "one warm-up per image, kept apart"
 assert_eq "1 2 3" "$(jq -r '[.images[0].runs[].round] | map(tostring) | join(" ")' bench.json)" "three measured rounds"
-metrics="tasks_per_second tasks_per_minute mean_task_ms cpu_seconds peak_memory_bytes"
+metrics="tasks_per_second tasks_per_minute mean_task_ms mean_task_cpu_ms cpu_seconds peak_memory_bytes"
 for m in $metrics; do
     for i in 0 1; do
         assert_eq 3 "$(jq ".images[$i].metrics.$m.values | length" bench.json)" "image $i: $m has 3 values"
@@ -70,7 +70,7 @@ echo "# tasks/s: $(jq -r '[.images[] | "\(.name) \(.metrics.tasks_per_second.med
 
 # --- the report in real headless Chromium ---
 [[ -s report.html ]] || fail "no report.html"
-assert_eq 5 "$(grep -c '<svg' report.html)" "one inline SVG plot per metric"
+assert_eq 6 "$(grep -c "<svg" report.html)" "one inline SVG plot per metric"
 assert_not_contains "$(grep -Eo '(src|href)="[^"]*"|url\(' report.html || true)" "=" "self-contained: nothing to fetch"
 assert_not_contains "$(cat report.html)" "<script" "no scripts in the report"
 chrome=(chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking
@@ -80,7 +80,7 @@ timeout 120 "${chrome[@]}" --screenshot="$TMP/report.png" "file://$TMP/report.ht
     fail "chromium --screenshot failed: $(tail -5 chrome.err)"
 assert_eq "" "$(grep -E ':CONSOLE|Uncaught|ERR_FILE_NOT_FOUND' chrome.err || true)" "the report loads without console errors"
 timeout 120 "${chrome[@]}" --dump-dom "file://$TMP/report.html" >dom.html 2>dom.err || fail "chromium --dump-dom failed"
-assert_eq 5 "$(grep -o '<svg' dom.html | wc -l)" "Chromium's DOM holds the 5 plots"
+assert_eq 6 "$(grep -o "<svg" dom.html | wc -l)" "Chromium's DOM holds the 6 plots"
 assert_contains "$(cat dom.html)" "tasks_per_second [tasks/s] (higher is better)" "the plot titles are in the DOM"
 read -r w h nonwhite colours < <(docker run --rm --network=none -v "$TMP:/r:ro" -v "$E2E:/e:ro" $DEFAULT \
     python3 /e/png_stats.py /r/report.png)

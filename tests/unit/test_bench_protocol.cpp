@@ -171,3 +171,20 @@ TEST_CASE("analyse: the pool-size pitfall under a CPU quota") {
     bad.baseline = "zzz";
     CHECK_THROWS_AS(analyse(bad), ConfigError);
 }
+
+TEST_CASE("build times come from a pymatrix build --metadata-file document") {
+    std::vector<Subject> subjects = {Subject{"3.13-default", "pymatrix/cpython:3.13.5-default-6762f3235179", "sha256:aa", 0, {}, "", ""},
+                                     Subject{"3.13-opt-v3", "pymatrix/cpython:3.13.5-opt-v3-cdc09e549fba", "sha256:bb", 0, {}, "", ""},
+                                     Subject{"other", "img:other", "sha256:cc", 0, {}, "", ""}};
+    auto doc = nlohmann::json::parse(R"({"builds": [
+        {"name": "3.13-default", "status": "built", "duration_seconds": 206.5, "image_id": "sha256:aa",
+         "tags": ["pymatrix/cpython:3.13.5-default", "pymatrix/cpython:3.13.5-default-6762f3235179"]},
+        {"name": "3.13-opt-v3", "status": "cached", "duration_seconds": 0.2, "image_id": "sha256:bb",
+         "tags": ["pymatrix/cpython:3.13.5-opt-v3-cdc09e549fba"]}]})");
+    apply_build_metadata(subjects, doc);
+    REQUIRE(subjects[0].build_seconds);
+    CHECK(*subjects[0].build_seconds == 206.5);
+    CHECK_FALSE(subjects[1].build_seconds);  // cached: no build time of its own
+    CHECK_FALSE(subjects[2].build_seconds);  // not in the document
+    CHECK_THROWS_AS(apply_build_metadata(subjects, nlohmann::json::object()), ConfigError);
+}
