@@ -26,6 +26,7 @@ Run make_run(const std::string& subject, int round, double tps, long pool, const
     r.subject = subject;
     r.round = round;
     r.output.metrics["tasks_per_second"] = Metric{tps, "tasks/s", true};
+    r.output.order = {"tasks_per_second"};
     r.output.cpu_seconds = 2.0;
     r.output.peak_memory_bytes = 20u << 20;
     r.output.info = {{"pool_size", pool}, {"cpu_count", 2}, {"python", python}};
@@ -51,6 +52,7 @@ Result two_images(long pool, const std::string& python_b, std::optional<double> 
 TEST_CASE("the workload line and the cgroup line are parsed") {
     auto out = parse_run_output(kWorkerPoolOutput);
     REQUIRE(out.metrics.size() == 3);
+    CHECK(out.order == std::vector<std::string>{"tasks_per_second", "tasks_per_minute", "mean_task_ms"});
     CHECK(out.metrics["tasks_per_second"].value == 38.12);
     CHECK(out.metrics["tasks_per_second"].unit == "tasks/s");
     CHECK(out.metrics["tasks_per_second"].higher_is_better);

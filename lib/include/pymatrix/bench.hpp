@@ -79,6 +79,7 @@ struct Metric {
 /// What one container run printed: the workload's metrics line and the harness's cgroup line.
 struct RunOutput {
     std::map<std::string, Metric> metrics;  ///< the workload's metrics
+    std::vector<std::string> order;          ///< metric names in the order the workload printed them
     nlohmann::json info = nlohmann::json::object();  ///< the workload's "info" object (pool_size, cpu_count, ...)
     int cgroup_version = 0;                  ///< 1 or 2; 0 when the harness found no cgroup counters
     std::optional<double> cpu_seconds;       ///< CPU time of the whole container, seconds
@@ -184,7 +185,7 @@ struct Result {
     std::string workload_label;        ///< "worker-pool", or the command
     std::string cpuset;                ///< as used
     std::string baseline;              ///< Subject::name of the baseline
-    std::vector<std::string> metric_order;  ///< metrics in the order first seen
+    std::vector<std::string> metric_order;  ///< metrics in the order the workload printed them, then cpu_seconds, peak_memory_bytes
     std::vector<ImageResult> images;   ///< in the order given
     std::vector<Run> warmups;          ///< the warm-up runs (not counted)
     std::string started;               ///< RFC 3339 UTC

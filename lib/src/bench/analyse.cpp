@@ -13,7 +13,8 @@ namespace {
 
 // Workload metrics, then the harness's resource metrics.
 std::vector<std::pair<std::string, Metric>> metrics_of(const Run& r) {
-    std::vector<std::pair<std::string, Metric>> out(r.output.metrics.begin(), r.output.metrics.end());
+    std::vector<std::pair<std::string, Metric>> out;
+    for (auto& name : r.output.order) out.emplace_back(name, r.output.metrics.at(name));
     if (r.output.cpu_seconds) out.emplace_back("cpu_seconds", Metric{*r.output.cpu_seconds, "s", false});
     if (r.output.peak_memory_bytes)
         out.emplace_back("peak_memory_bytes", Metric{static_cast<double>(*r.output.peak_memory_bytes), "bytes", false});

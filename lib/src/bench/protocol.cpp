@@ -37,23 +37,28 @@ Metric parse_metric(const std::string& name, const nlohmann::json& j) {
 
 RunOutput parse_run_output(const std::string& text) {
     RunOutput out;
-    std::optional<nlohmann::json> metrics_line, cgroup_line;
+    std::optional<nlohmann::ordered_json> metrics_line;  // ordered: keeps the workload's metric order
+    std::optional<nlohmann::json> cgroup_line;
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) {
         auto first = line.find_first_not_of(" \t\r");
         if (first == std::string::npos || line[first] != '{') continue;
-        auto j = nlohmann::json::parse(line, nullptr, false);
+        auto j = nlohmann::ordered_json::parse(line, nullptr, false);
         if (j.is_discarded() || !j.is_object()) continue;
         if (j.contains("pymatrix_cgroup") && j["pymatrix_cgroup"].is_object())
-            cgroup_line = j["pymatrix_cgroup"];
+            cgroup_line = nlohmann::json::parse(j["pymatrix_cgroup"].dump());
         else if (j.contains("metrics") && j["metrics"].is_object())
             metrics_line = j;
     }
     if (!metrics_line)
         throw Error("workload output: no line with a JSON object holding \"metrics\" (see workloads/README.md)");
-    for (auto& [name, value] : (*metrics_line)["metrics"].items()) out.metrics[name] = parse_metric(name, value);
+    for (auto& [name, value] : (*metrics_line)["metrics"].items()) {
+        out.metrics[name] = parse_metric(name, nlohmann::json::parse(value.dump()));
+        out.order.push_back(name);
+    }
     if (out.metrics.empty()) throw Error("workload output: \"metrics\" is empty");
-    if (metrics_line->contains("info") && (*metrics_line)["info"].is_object()) out.info = (*metrics_line)["info"];
+    if (metrics_line->contains("info") && (*metrics_line)["info"].is_object())
+        out.info = nlohmann::json::parse((*metrics_line)["info"].dump());
     if (cgroup_line) {
         const auto& c = *cgroup_line;
         out.cgroup_version = c.value("version", 0);
