@@ -1,4 +1,4 @@
-// pymatrix bench FILE|IMAGE... [--workload NAME | --command CMD] [--repeat N] [--duration S] [--cpus N]
+// pymatrix bench FILE|IMAGE... [--only BUILD]... [--workload NAME | --command CMD] [--repeat N] [--duration S] [--cpus N]
 //                [--cpuset LIST] [--env K=V]... [--baseline IMAGE|BUILD] [--metadata-file F]
 //                [--format table|json] [--report FILE.html]
 #include "commands.hpp"
@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -41,6 +42,7 @@ int cmd_bench(const Args& args) {
         "cpus", po::value<double>(), "docker run --cpus: a CPU quota")(
         "cpuset", po::value<std::string>(), "docker run --cpuset-cpus (default: this machine's last CPU)")(
         "env", po::value<std::vector<std::string>>(), "KEY=VALUE for the container (repeatable), e.g. PYTHON_CPU_COUNT=1")(
+        "only", po::value<std::vector<std::string>>(), "bench only this build of a matrix FILE (repeatable)")(
         "baseline", po::value<std::string>(), "the image or build the others are compared with (default: the first)")(
         "metadata-file", po::value<std::string>(), "a `pymatrix build --metadata-file` document: build times")(
         "format", po::value<std::string>()->default_value("table"), "table or json")(
@@ -89,18 +91,28 @@ int cmd_bench(const Args& args) {
         if (metadata.is_discarded()) throw ConfigError({}, "--metadata-file", fmt::format("'{}' is not JSON", path));
     }
 
+    std::vector<std::string> only;
+    if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
+    std::size_t only_used = 0;
     Engine engine;
     std::vector<bench::Subject> subjects;
     for (auto& input : vm["input"].as<std::vector<std::string>>()) {
         std::vector<bench::Subject> more;
         if (is_matrix_file(input)) {
             MatrixFile file = load_matrix_file(input);
-            more = bench::subjects_from_builds(engine, expand(file), input);
+            auto builds = expand(file);
+            if (!only.empty()) {
+                std::erase_if(builds, [&](const Build& b) { return std::find(only.begin(), only.end(), b.name) == only.end(); });
+                only_used += builds.size();
+            }
+            more = bench::subjects_from_builds(engine, builds, input);
         } else {
             more = bench::subjects_from_images(engine, {input});
         }
         subjects.insert(subjects.end(), more.begin(), more.end());
     }
+    if (only_used != only.size())
+        throw ConfigError({}, "--only", fmt::format("no matrix FILE given has a build of each name in: {}", fmt::join(only, ", ")));
     for (std::size_t i = 0; i < subjects.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
             if (subjects[i].name == subjects[j].name)

@@ -34,7 +34,11 @@ printf '\n[profiles.never-built]\ncflags_nodist = "-O3 -fno-e2e-bench-never-buil
 run "$PYMATRIX" bench never.toml
 assert_eq 5 "$rc" "a matrix build not built yet: exit 5 ($err)"
 assert_contains "$err" "not built yet: 3.13-never-built (pymatrix/cpython:3.13.5-never-built-" "the missing build named"
-assert_contains "$err" "pymatrix build never.toml" "the fix named"
+assert_contains "$err" "pymatrix build never.toml --only 3.13-never-built" "the fix named"
+
+run "$PYMATRIX" bench "$REPO/matrices/quickstart.toml" --only 3.13-nope
+assert_eq 2 "$rc" "--only naming no build: exit 2"
+assert_contains "$err" "--only: no matrix FILE given has a build of each name in: 3.13-nope" "--only named"
 
 # --- the quick-start matrix, benched: JSON with every metric, and the HTML report ---
 run "$PYMATRIX" bench "$REPO/matrices/quickstart.toml" --repeat 3 --duration 2 --cpuset 1 \

@@ -113,7 +113,7 @@ std::vector<Subject> subjects_from_images(const Engine& engine, const std::vecto
 
 /// Looks up a matrix's builds by their config-hash tag (the last of Build::tags) in the local
 /// store. Throws EnvironmentError (exit 5) naming the builds not built yet and the command that
-/// builds them.
+/// builds them (`pymatrix build FILE --only NAME...`).
 std::vector<Subject> subjects_from_builds(const Engine& engine, const std::vector<Build>& builds,
                                           const std::string& matrix_path);
 

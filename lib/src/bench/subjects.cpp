@@ -39,20 +39,21 @@ std::vector<Subject> subjects_from_images(const Engine& engine, const std::vecto
 std::vector<Subject> subjects_from_builds(const Engine& engine, const std::vector<Build>& builds,
                                           const std::string& matrix_path) {
     std::vector<Subject> out;
-    std::vector<std::string> missing;
+    std::vector<std::string> missing, only;
     for (auto& b : builds) {
         const std::string& hash_tag = b.tags.back();
         auto doc = engine.inspect_image(hash_tag);
         const auto* labels = doc ? &(*doc)["Config"]["Labels"] : nullptr;
         if (!doc || !labels->is_object() || labels->value(label::config_hash, "") != b.config_hash) {
             missing.push_back(fmt::format("{} ({})", b.name, hash_tag));
+            only.push_back(" --only " + b.name);
             continue;
         }
         out.push_back(from_inspect(b.name, hash_tag, *doc));
     }
     if (!missing.empty())
-        throw EnvironmentError(fmt::format("{}: not built yet: {}; build them first: pymatrix build {}", matrix_path,
-                                           fmt::join(missing, ", "), matrix_path));
+        throw EnvironmentError(fmt::format("{}: not built yet: {}; build them first: pymatrix build {}{}", matrix_path,
+                                           fmt::join(missing, ", "), matrix_path, fmt::join(only, "")));
     return out;
 }
 
