@@ -25,6 +25,10 @@ verbs:
                                            IMAGE: local image, registry reference, docker save archive
   select [--target-cpuinfo F | --target-level L] IMAGE...
                                            the most specific image the target can run
+  bench FILE|IMAGE... [--workload NAME | --command CMD] [--repeat N] [--duration S] [--cpus N]
+        [--cpuset LIST] [--baseline IMAGE|BUILD] [--format table|json] [--report FILE.html]
+                                           run a workload in each image, interleaved; medians,
+                                           ratios to the baseline with 95% intervals, plots
 
 exit codes: 0 done, 1 internal error, 2 configuration or usage rejected, 3 a build failed,
             4 deployment rejected or image unlabelled, 5 environment not ready
@@ -45,7 +49,7 @@ int main(int argc, char** argv) {
     static const std::map<std::string, int (*)(const cli::Args&)> verbs = {
         {"plan", cli::cmd_plan}, {"generate", cli::cmd_generate}, {"build", cli::cmd_build},
         {"inspect", cli::cmd_inspect}, {"host", cli::cmd_host}, {"check", cli::cmd_check},
-        {"select", cli::cmd_select}};
+        {"select", cli::cmd_select}, {"bench", cli::cmd_bench}};
     auto it = verbs.find(args[0]);
     if (it == verbs.end()) {
         std::cerr << fmt::format("pymatrix: unknown verb '{}' (try pymatrix --help)\n", args[0]);

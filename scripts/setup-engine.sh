@@ -30,6 +30,8 @@ BUILD_PKGS=(cmake g++ make pkg-config libboost-dev libboost-program-options-dev
             doctest-dev nlohmann-json3-dev libssl-dev clang libclang-rt-14-dev)
 ENGINE_PKGS=(docker.io debootstrap docker-registry)
 TOOL_PKGS=(ca-certificates curl dpkg-dev gpgv jq tar xz-utils)
+# pymatrix bench: gnuplot renders the report's plots; the tests load the report in headless chromium.
+BENCH_PKGS=(gnuplot-nox chromium)
 
 # CPython tarballs: Debian source package, suite, upstream version, orig extension,
 # cache file name, expected sha256 (the orig tarball is upstream's tarball unchanged).
@@ -181,9 +183,9 @@ if [[ ${#idx_trixie[@]} -eq 0 || ${#idx_src[@]} -lt 2 ]]; then need_update=1; fi
 done_step
 
 # --- packages ------------------------------------------------------------------------
-begin "packages: build deps, docker.io, debootstrap, docker-registry, docker-buildx (trixie)"
+begin "packages: build deps, docker.io, debootstrap, docker-registry, gnuplot, chromium, docker-buildx (trixie)"
 missing=()
-for p in "${BUILD_PKGS[@]}" "${ENGINE_PKGS[@]}" "${TOOL_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${ENGINE_PKGS[@]}" "${TOOL_PKGS[@]}" "${BENCH_PKGS[@]}"; do
   is_installed "$p" || missing+=("$p")
 done
 need_buildx=0

@@ -1,0 +1,147 @@
+// pymatrix bench FILE|IMAGE... [--only BUILD]... [--workload NAME | --command CMD] [--repeat N] [--duration S] [--cpus N]
+//                [--cpuset LIST] [--env K=V]... [--baseline IMAGE|BUILD] [--metadata-file F]
+//                [--format table|json] [--report FILE.html]
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "pymatrix/bench.hpp"
+#include "pymatrix/plan.hpp"
+#include "pymatrix/profile.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace pymatrix::cli {
+
+namespace {
+
+bool is_matrix_file(const std::string& arg) {
+    return arg.size() > 5 && arg.ends_with(".toml") && std::filesystem::is_regular_file(arg);
+}
+
+}  // namespace
+
+int cmd_bench(const Args& args) {
+    const std::string usage =
+        "pymatrix bench FILE|IMAGE... [--workload NAME | --command CMD] [--repeat N] [--duration S] [--cpus N] "
+        "[--cpuset LIST] [--baseline IMAGE|BUILD] [--format table|json] [--report FILE.html]";
+    po::options_description desc("bench options");
+    desc.add_options()("help,h", "show this help")(
+        "workload", po::value<std::string>()->default_value("worker-pool"), "bundled workload: worker-pool or kernels")(
+        "command", po::value<std::string>(), "your own command (sh -c, in /bench, the --mount directory); it prints one "
+                                             "JSON line of metrics (workloads/README.md)")(
+        "mount", po::value<std::string>(), "directory mounted read-only at /bench for --command (default: the current one)")(
+        "repeat", po::value<int>()->default_value(5), "measured runs per image, after one warm-up run")(
+        "duration", po::value<double>()->default_value(10), "seconds of work per run")(
+        "cpus", po::value<double>(), "docker run --cpus: a CPU quota")(
+        "cpuset", po::value<std::string>(), "docker run --cpuset-cpus (default: this machine's last CPU)")(
+        "env", po::value<std::vector<std::string>>(), "KEY=VALUE for the container (repeatable), e.g. PYTHON_CPU_COUNT=1")(
+        "only", po::value<std::vector<std::string>>(), "bench only this build of a matrix FILE (repeatable)")(
+        "baseline", po::value<std::string>(), "the image or build the others are compared with (default: the first)")(
+        "metadata-file", po::value<std::string>(), "a `pymatrix build --metadata-file` document: build times")(
+        "format", po::value<std::string>()->default_value("table"), "table or json")(
+        "report", po::value<std::string>(), "write a self-contained HTML report with plots")(
+        "input", po::value<std::vector<std::string>>());
+    auto vm = parse_options(args, desc, "input", usage);
+    if (vm.count("help")) {
+        std::cout << usage << "\nFILE: a matrix file (its built images); IMAGE: a local image\n" << desc;
+        return exit_ok;
+    }
+    std::string format = vm["format"].as<std::string>();
+    require_format(format, {"table", "json"});
+    if (!vm.count("input")) throw ConfigError({}, "IMAGE", "at least one image or matrix file is needed (usage: " + usage + ")");
+    if (vm.count("command") && !vm["workload"].defaulted())
+        throw ConfigError({}, "--command", "give --workload or --command, not both");
+    if (vm.count("mount") && !vm.count("command")) throw ConfigError({}, "--mount", "--mount goes with --command");
+
+    bench::Options o;
+    o.workload = vm["workload"].as<std::string>();
+    if (vm.count("command")) {
+        o.command = vm["command"].as<std::string>();
+        if (o.command.empty()) throw ConfigError({}, "--command", "is empty");
+        o.mount = std::filesystem::absolute(vm.count("mount") ? vm["mount"].as<std::string>() : ".").lexically_normal();
+    }
+    o.repeat = vm["repeat"].as<int>();
+    o.duration = vm["duration"].as<double>();
+    if (vm.count("cpus")) o.cpus = vm["cpus"].as<double>();
+    if (vm.count("cpuset")) o.cpuset = vm["cpuset"].as<std::string>();
+    if (vm.count("env")) o.env = vm["env"].as<std::vector<std::string>>();
+    if (vm.count("baseline")) o.baseline = vm["baseline"].as<std::string>();
+    bench::validate(o);
+
+    std::filesystem::path report;
+    if (vm.count("report")) {
+        report = vm["report"].as<std::string>();
+        auto dir = std::filesystem::absolute(report).parent_path();
+        if (!std::filesystem::is_directory(dir))
+            throw ConfigError({}, "--report", fmt::format("directory '{}' does not exist", dir.string()));
+    }
+    nlohmann::json metadata;
+    if (vm.count("metadata-file")) {
+        std::string path = vm["metadata-file"].as<std::string>();
+        std::ifstream in(path);
+        if (!in) throw ConfigError({}, "--metadata-file", fmt::format("cannot read '{}'", path));
+        metadata = nlohmann::json::parse(in, nullptr, false);
+        if (metadata.is_discarded()) throw ConfigError({}, "--metadata-file", fmt::format("'{}' is not JSON", path));
+    }
+
+    std::vector<std::string> only;
+    if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
+    std::size_t only_used = 0;
+    Engine engine;
+    std::vector<bench::Subject> subjects;
+    for (auto& input : vm["input"].as<std::vector<std::string>>()) {
+        std::vector<bench::Subject> more;
+        if (is_matrix_file(input)) {
+            MatrixFile file = load_matrix_file(input);
+            auto builds = expand(file);
+            if (!only.empty()) {
+                std::erase_if(builds, [&](const Build& b) { return std::find(only.begin(), only.end(), b.name) == only.end(); });
+                only_used += builds.size();
+            }
+            more = bench::subjects_from_builds(engine, builds, input);
+        } else {
+            more = bench::subjects_from_images(engine, {input});
+        }
+        subjects.insert(subjects.end(), more.begin(), more.end());
+    }
+    if (only_used != only.size())
+        throw ConfigError({}, "--only", fmt::format("no matrix FILE given has a build of each name in: {}", fmt::join(only, ", ")));
+    for (std::size_t i = 0; i < subjects.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (subjects[i].name == subjects[j].name)
+                throw ConfigError({}, "IMAGE", fmt::format("'{}' is given twice", subjects[i].name));
+    if (!metadata.is_null()) bench::apply_build_metadata(subjects, metadata);
+
+    auto result = bench::run(engine, subjects, o, [](const std::string& line) { std::cerr << line << '\n'; });
+
+    if (!report.empty()) bench::write_html_report(result, report);
+    if (format == "json") {
+        std::cout << bench::to_json(result).dump(2) << '\n';
+    } else {
+        std::cout << fmt::format("workload: {}; {} runs per image after a warm-up, interleaved; {} s each; cpuset {}{}\n",
+                                 result.workload_label, o.repeat, o.duration, result.cpuset,
+                                 o.cpus ? fmt::format("; --cpus {}", *o.cpus) : "");
+        std::vector<std::vector<std::string>> images = {{"IMAGE", "PYTHON", "PROFILE", "SIZE", "BUILD TIME"}};
+        for (auto& img : result.images) {
+            const auto& s = img.subject;
+            images.push_back({s.name + (s.name == result.baseline ? " (baseline)" : ""), s.python_version, s.profile,
+                              human_bytes(s.size_bytes), s.build_seconds ? human_seconds(*s.build_seconds) : "unknown"});
+        }
+        print_table(images);
+        std::cout << '\n';
+        print_table(bench::table_rows(result));
+        for (auto& img : result.images)
+            for (auto& w : img.warnings) std::cout << "\nwarning: " << w << '\n';
+    }
+    if (!report.empty()) std::cerr << "pymatrix: report written to " << report.string() << '\n';
+    return exit_ok;
+}
+
+}  // namespace pymatrix::cli

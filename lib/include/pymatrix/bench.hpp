@@ -1,0 +1,234 @@
+// pymatrix/bench.hpp: measuring built interpreters side by side. The runner starts one container
+// per run (interleaved A B C A B C, a warm-up run per image not counted, pinned with
+// --cpuset-cpus, --network=none, the workloads mounted read-only), the workload prints one JSON
+// line of metrics (workloads/README.md), a harness adds the container's cgroup CPU time and peak
+// memory; the statistics give each metric's median and spread and each image's ratio to the
+// baseline with a bootstrap confidence interval; the report renders it as a table, JSON or a
+// self-contained HTML page with gnuplot plots.
+// Throws ConfigError (exit 2) for bad options or unknown images, EnvironmentError (exit 5) when
+// the engine, a matrix's image or gnuplot is missing, pymatrix::Error (exit 1) when a run fails.
+#pragma once
+
+#include "pymatrix/engine.hpp"
+#include "pymatrix/plan.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pymatrix::bench {
+
+// ---------------------------------------------------------------------------------------------
+// Statistics (lib/src/bench/statistics.cpp)
+
+/// Median and spread of one metric over the measured runs of one image.
+struct Summary {
+    std::size_t n = 0;     ///< number of runs
+    double median = 0;     ///< middle value (mean of the two middle values when n is even)
+    double min = 0;
+    double max = 0;
+    double mad = 0;        ///< median absolute deviation from the median (unscaled)
+    /// Relative spread in percent: 100 * mad / |median| (0 when the median is 0). The "noise".
+    double spread_percent() const;
+};
+
+/// Summarises `values` (Boost.Math median). Throws Error when
+/// `values` is empty.
+Summary summarise(std::vector<double> values);
+
+/// A ratio of medians, sample / baseline, with its confidence interval.
+struct RatioInterval {
+    double ratio = 1;        ///< median(sample) / median(baseline)
+    double low = 1;          ///< lower end of the interval
+    double high = 1;         ///< upper end of the interval
+    double confidence = 0.95;
+    /// True when the interval excludes 1.0: only then is there a difference to report.
+    bool significant() const { return low > 1.0 || high < 1.0; }
+};
+
+/// Percentile bootstrap of the ratio of medians: `resamples` times, resample each group with
+/// replacement (std::mt19937_64 seeded with `seed`, so the same data give the same interval),
+/// take median(sample*) / median(baseline*), and return the (1-c)/2 and (1+c)/2 quantiles
+/// (linear interpolation between order statistics) around the observed ratio. With few runs
+/// (n < 5 per group) the interval is wide or degenerate: that is the data speaking.
+/// Throws Error when a group is empty or the baseline median is 0.
+RatioInterval bootstrap_ratio_of_medians(const std::vector<double>& sample, const std::vector<double>& baseline,
+                                         double confidence = 0.95, int resamples = 10000,
+                                         std::uint64_t seed = 20261130);
+
+/// The verdict for a ratio: "no significant difference" when the interval contains 1.0, else
+/// "better" or "worse" according to whether higher values are better for the metric.
+std::string verdict(const RatioInterval& r, bool higher_is_better);
+
+// ---------------------------------------------------------------------------------------------
+// The workload protocol (lib/src/bench/protocol.cpp; documented in workloads/README.md)
+
+/// One measured value.
+struct Metric {
+    double value = 0;
+    std::string unit;              ///< e.g. "tasks/s", "ms", "bytes", "s"; "" when not given
+    bool higher_is_better = false; ///< "better": "higher"; default lower (times, sizes)
+};
+
+/// What one container run printed: the workload's metrics line and the harness's cgroup line.
+struct RunOutput {
+    std::map<std::string, Metric> metrics;  ///< the workload's metrics
+    std::vector<std::string> order;          ///< metric names in the order the workload printed them
+    nlohmann::json info = nlohmann::json::object();  ///< the workload's "info" object (pool_size, cpu_count, ...)
+    int cgroup_version = 0;                  ///< 1 or 2; 0 when the harness found no cgroup counters
+    std::optional<double> cpu_seconds;       ///< CPU time of the whole container, seconds
+    std::optional<std::uint64_t> peak_memory_bytes;  ///< peak memory charge of the container, bytes
+};
+
+/// Parses a run's stdout: the last line that is a JSON object with a "metrics" object is the
+/// workload's (each metric a number, or {"value": number, "unit": string, "better":
+/// "higher"|"lower"}), the last {"pymatrix_cgroup": {...}} line is the harness's. Other lines
+/// are ignored. Throws Error (exit 1) naming the problem when no metrics line is found or a
+/// metric is malformed.
+RunOutput parse_run_output(const std::string& stdout_text);
+
+// ---------------------------------------------------------------------------------------------
+// What is benched, and how
+
+/// One image under test.
+struct Subject {
+    std::string name;                 ///< build name ("3.13-opt-v3") or the image reference as given
+    std::string image;                ///< the reference docker runs (a config-hash tag for a build)
+    std::string image_id;             ///< "sha256:..."
+    std::uint64_t size_bytes = 0;     ///< image size, bytes (docker image inspect .Size)
+    std::optional<double> build_seconds;  ///< wall time of its build, seconds (from --metadata-file)
+    std::string python_version;       ///< io.pymatrix.python.version label, "" if unlabelled
+    std::string profile;              ///< io.pymatrix.profile label, "" if unlabelled
+};
+
+/// Looks up images given by reference. Throws ConfigError (exit 2) naming an image that is not
+/// in the local store; EnvironmentError (exit 5) when the daemon cannot be asked.
+std::vector<Subject> subjects_from_images(const Engine& engine, const std::vector<std::string>& refs);
+
+/// Looks up a matrix's builds by their config-hash tag (the last of Build::tags) in the local
+/// store. Throws EnvironmentError (exit 5) naming the builds not built yet and the command that
+/// builds them (`pymatrix build FILE --only NAME...`).
+std::vector<Subject> subjects_from_builds(const Engine& engine, const std::vector<Build>& builds,
+                                          const std::string& matrix_path);
+
+/// Sets Subject::build_seconds from a `pymatrix build --metadata-file` document: a build whose
+/// image id or tags match and whose status is "built" gets its duration_seconds ("cached"
+/// builds took no build time and stay unknown). Throws ConfigError when `doc` lacks "builds".
+void apply_build_metadata(std::vector<Subject>& subjects, const nlohmann::json& doc);
+
+/// Options of a bench run.
+struct Options {
+    std::string workload = "worker-pool";  ///< a bundled workload (bundled_workloads()); ignored with `command`
+    std::string command;                   ///< a user's shell command instead, run in /bench (see `mount`)
+    std::filesystem::path mount;           ///< host directory mounted read-only at /bench (with `command`)
+    int repeat = 5;                        ///< measured runs per image (plus one warm-up)
+    double duration = 10;                  ///< seconds of work per run (passed to the workload)
+    std::optional<double> cpus;            ///< docker run --cpus (a CPU quota)
+    std::string cpuset;                    ///< docker run --cpuset-cpus, e.g. "1" or "0-1"
+    std::vector<std::string> env;          ///< KEY=VALUE passed with docker run -e
+    std::string baseline;                  ///< Subject::name or image of the baseline ("" = the first)
+};
+
+/// The bundled workloads: {"worker-pool", "kernels"}.
+const std::vector<std::string>& bundled_workloads();
+
+/// Checks options before anything runs: 3 <= repeat <= 1000, duration > 0, cpus > 0, a known workload,
+/// a cpuset list of CPU numbers and ranges ("1", "0-1", "0,2"). Throws ConfigError naming the flag.
+void validate(const Options& options);
+
+/// The default --cpuset-cpus: the highest-numbered CPU this process may run on, as a string.
+std::string default_cpuset();
+
+/// Number of CPUs a cpuset list names ("0-1,3" -> 3). Throws ConfigError (--cpuset) when malformed.
+int cpuset_size(const std::string& cpuset);
+
+/// The `docker` arguments (after "docker") of one run of `subject`: run --rm --network=none
+/// --cpuset-cpus --cpus? -e PYMATRIX_BENCH_DURATION=S -e ... -v WORKLOADS:/pymatrix-workloads:ro
+/// [-v MOUNT:/bench:ro -w /bench] IMAGE sh /pymatrix-workloads/harness.sh COMMAND...
+std::vector<std::string> docker_run_args(const Options& options, const Subject& subject,
+                                         const std::filesystem::path& workloads_dir);
+
+/// One container run.
+struct Run {
+    std::string subject;          ///< Subject::name
+    int round = 0;                ///< 0 = warm-up, 1..repeat = measured
+    double wall_seconds = 0;      ///< docker run, start to exit, seconds
+    RunOutput output;
+};
+
+/// Statistics of one metric of one image.
+struct MetricResult {
+    std::string unit;
+    bool higher_is_better = false;
+    Summary summary;
+    std::optional<RatioInterval> vs_baseline;  ///< absent for the baseline itself
+    std::vector<double> values;                ///< per measured run, in round order
+};
+
+/// Everything measured about one image.
+struct ImageResult {
+    Subject subject;
+    std::vector<Run> runs;                        ///< measured runs (warm-up excluded)
+    std::map<std::string, MetricResult> metrics;  ///< workload metrics + cpu_seconds + peak_memory_bytes
+    std::vector<std::string> warnings;            ///< e.g. the pool-size pitfall
+};
+
+/// A whole bench.
+struct Result {
+    Options options;
+    std::string workload_label;        ///< "worker-pool", or the command
+    std::string cpuset;                ///< as used
+    std::string baseline;              ///< Subject::name of the baseline
+    std::vector<std::string> metric_order;  ///< metrics in the order the workload printed them, then cpu_seconds, peak_memory_bytes
+    std::vector<ImageResult> images;   ///< in the order given
+    std::vector<Run> warmups;          ///< the warm-up runs (not counted)
+    std::string started;               ///< RFC 3339 UTC
+    std::string host_cpu;              ///< "VENDOR MODEL" of this machine
+};
+
+/// Progress callback: one line per event ("run 3/12: 3.13-opt-v3 round 1 ...").
+using Progress = std::function<void(const std::string&)>;
+
+/// Runs the bench: writes the bundled workloads to a temporary directory (removed afterwards),
+/// runs a warm-up then `repeat` interleaved rounds over all subjects, and returns the analysed
+/// result. Throws ConfigError for bad options or an unknown baseline, Error (exit 1) when a run
+/// exits non-zero or prints no metrics (with the end of its output), EnvironmentError when the
+/// engine vanishes.
+Result run(const Engine& engine, const std::vector<Subject>& subjects, const Options& options,
+           const Progress& progress = {});
+
+/// Fills metrics (summaries and ratios against the baseline), metric_order and the warnings of
+/// `result` from its runs; run() calls it. Pool-size pitfall: when the workload's info reports a
+/// pool_size greater than the CPUs it may use (the --cpus quota rounded up, or the cpuset size),
+/// a warning says so, with the fix (Python 3.13+ honours PYTHON_CPU_COUNT; older versions need
+/// the pool size set by hand). Throws ConfigError when the baseline names no subject.
+void analyse(Result& result);
+
+// ---------------------------------------------------------------------------------------------
+// Output (lib/src/bench/report_*.cpp)
+
+/// The whole result as JSON: options, subjects, every run (warm-ups marked), per image and
+/// metric the summary, the values and the ratio/interval/verdict against the baseline, warnings.
+nlohmann::json to_json(const Result& result);
+
+/// Console table rows (header first): IMAGE, METRIC, MEDIAN, SPREAD, VS BASELINE, VERDICT.
+std::vector<std::vector<std::string>> table_rows(const Result& result);
+
+/// One SVG plot per metric: a bar per image (the ratio of its median to the baseline's), the
+/// bootstrap interval as an error bar, the baseline bar in its own colour and a line at 1.0.
+/// Rendered by gnuplot (svg terminal); returns metric name -> SVG text (from "<svg").
+/// Throws EnvironmentError (exit 5) when gnuplot is not installed, Error when it fails.
+std::map<std::string, std::string> render_plots(const Result& result);
+
+/// Writes a self-contained HTML report (inline CSS and SVG, no scripts, nothing fetched) to
+/// `path` atomically (a temporary file renamed into place). Throws Error when it cannot be written,
+/// EnvironmentError when gnuplot is missing.
+void write_html_report(const Result& result, const std::filesystem::path& path);
+
+}  // namespace pymatrix::bench

@@ -1,0 +1,102 @@
+// Bench options: validation, the CPU set, and the docker run arguments of one run.
+#include "pymatrix/bench.hpp"
+
+#include <fmt/format.h>
+
+#include <sched.h>
+
+#include <cmath>
+#include <set>
+
+namespace pymatrix::bench {
+
+const std::vector<std::string>& bundled_workloads() {
+    static const std::vector<std::string> names = {"worker-pool", "kernels"};
+    return names;
+}
+
+int cpuset_size(const std::string& cpuset) {
+    // docker's --cpuset-cpus grammar: comma-separated CPU numbers or ranges A-B.
+    auto bad = [&](const std::string& why) {
+        return ConfigError({}, "--cpuset", fmt::format("'{}' is not a CPU list like 1, 0-1 or 0,2: {}", cpuset, why));
+    };
+    if (cpuset.empty()) throw bad("empty");
+    std::set<int> cpus;
+    std::size_t pos = 0;
+    while (pos <= cpuset.size()) {
+        auto comma = cpuset.find(',', pos);
+        std::string part = cpuset.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        auto num = [&](const std::string& s) {
+            if (s.empty() || s.size() > 4 || s.find_first_not_of("0123456789") != std::string::npos)
+                throw bad(fmt::format("'{}' is not a CPU number", s));
+            return std::stoi(s);
+        };
+        auto dash = part.find('-');
+        int a = num(part.substr(0, dash)), b = dash == std::string::npos ? a : num(part.substr(dash + 1));
+        if (b < a) throw bad(fmt::format("range '{}' runs backwards", part));
+        for (int c = a; c <= b; ++c) cpus.insert(c);
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    return static_cast<int>(cpus.size());
+}
+
+std::string default_cpuset() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return "0";
+    for (int c = CPU_SETSIZE - 1; c >= 0; --c)
+        if (CPU_ISSET(c, &set)) return std::to_string(c);
+    return "0";
+}
+
+void validate(const Options& o) {
+    if (o.command.empty()) {
+        bool known = false;
+        for (auto& w : bundled_workloads()) known |= w == o.workload;
+        if (!known)
+            throw ConfigError({}, "--workload",
+                              fmt::format("unknown workload '{}' (bundled: {}; or --command CMD)", o.workload,
+                                          fmt::join(bundled_workloads(), ", ")));
+    }
+    if (o.repeat < 3 || o.repeat > 1000)
+        throw ConfigError({}, "--repeat", "between 3 and 1000 measured runs per image (fewer give no useful interval)");
+    if (!(o.duration > 0) || o.duration > 86400) throw ConfigError({}, "--duration", "must be > 0 and at most 86400 seconds");
+    if (o.cpus && !(*o.cpus > 0)) throw ConfigError({}, "--cpus", "must be > 0");
+    if (!o.cpuset.empty()) cpuset_size(o.cpuset);
+    for (auto& e : o.env) {
+        auto eq = e.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw ConfigError({}, "--env", fmt::format("'{}' is not KEY=VALUE", e));
+    }
+    if (!o.command.empty() && !o.mount.empty() && !std::filesystem::is_directory(o.mount))
+        throw ConfigError({}, "--mount", fmt::format("'{}' is not a directory", o.mount.string()));
+    if (o.mount.string().find(',') != std::string::npos)
+        throw ConfigError({}, "--mount", "a path with ',' cannot be passed to docker run --mount");
+}
+
+std::vector<std::string> docker_run_args(const Options& o, const Subject& subject,
+                                         const std::filesystem::path& workloads_dir) {
+    std::vector<std::string> a = {"run", "--rm", "--network=none"};
+    if (!o.cpuset.empty()) a.push_back("--cpuset-cpus=" + o.cpuset);
+    if (o.cpus) a.push_back(fmt::format("--cpus={}", *o.cpus));
+    std::string duration = fmt::format("{}", o.duration);
+    a.insert(a.end(), {"-e", "PYMATRIX_BENCH_DURATION=" + duration});
+    for (auto& e : o.env) a.insert(a.end(), {"-e", e});
+    a.push_back("--mount=type=bind,source=" + workloads_dir.string() + ",target=/pymatrix-workloads,readonly");
+    if (!o.command.empty()) {
+        a.push_back("--mount=type=bind,source=" + o.mount.string() + ",target=/bench,readonly");
+        a.insert(a.end(), {"--workdir", "/bench"});
+    }
+    a.push_back(subject.image);
+    a.insert(a.end(), {"sh", "/pymatrix-workloads/harness.sh"});
+    if (!o.command.empty())
+        a.insert(a.end(), {"sh", "-c", o.command});
+    else
+        a.insert(a.end(), {"python3", "/pymatrix-workloads/" + std::string(o.workload == "worker-pool" ? "worker_pool.py"
+                                                                                                        : "kernels.py"),
+                           "--duration", duration});
+    return a;
+}
+
+}  // namespace pymatrix::bench

@@ -1,0 +1,76 @@
+// The images under test: by reference, or a matrix's builds by their config-hash tag.
+#include "pymatrix/bench.hpp"
+#include "pymatrix/labels.hpp"
+
+#include <fmt/format.h>
+
+namespace pymatrix::bench {
+
+namespace {
+
+Subject from_inspect(const std::string& name, const std::string& ref, const nlohmann::json& doc) {
+    Subject s;
+    s.name = name;
+    s.image = ref;
+    s.image_id = doc.value("Id", "");
+    s.size_bytes = doc.value("Size", std::uint64_t{0});
+    const auto& labels = doc["Config"]["Labels"];
+    if (labels.is_object()) {
+        s.python_version = labels.value(label::python_version, "");
+        s.profile = labels.value(label::profile, "");
+    }
+    return s;
+}
+
+}  // namespace
+
+std::vector<Subject> subjects_from_images(const Engine& engine, const std::vector<std::string>& refs) {
+    std::vector<Subject> out;
+    for (auto& ref : refs) {
+        auto doc = engine.inspect_image(ref);
+        if (!doc)
+            throw ConfigError({}, "IMAGE",
+                              fmt::format("'{}' is not in the local image store (docker images; pymatrix build FILE)", ref));
+        out.push_back(from_inspect(ref, ref, *doc));
+    }
+    return out;
+}
+
+std::vector<Subject> subjects_from_builds(const Engine& engine, const std::vector<Build>& builds,
+                                          const std::string& matrix_path) {
+    std::vector<Subject> out;
+    std::vector<std::string> missing, only;
+    for (auto& b : builds) {
+        const std::string& hash_tag = b.tags.back();
+        auto doc = engine.inspect_image(hash_tag);
+        const auto* labels = doc ? &(*doc)["Config"]["Labels"] : nullptr;
+        if (!doc || !labels->is_object() || labels->value(label::config_hash, "") != b.config_hash) {
+            missing.push_back(fmt::format("{} ({})", b.name, hash_tag));
+            only.push_back(" --only " + b.name);
+            continue;
+        }
+        out.push_back(from_inspect(b.name, hash_tag, *doc));
+    }
+    if (!missing.empty())
+        throw EnvironmentError(fmt::format("{}: not built yet: {}; build them first: pymatrix build {}{}", matrix_path,
+                                           fmt::join(missing, ", "), matrix_path, fmt::join(only, "")));
+    return out;
+}
+
+void apply_build_metadata(std::vector<Subject>& subjects, const nlohmann::json& doc) {
+    if (!doc.is_object() || !doc.contains("builds") || !doc["builds"].is_array())
+        throw ConfigError({}, "--metadata-file", "not a pymatrix build --metadata-file document (no \"builds\" array)");
+    for (auto& s : subjects) {
+        for (auto& b : doc["builds"]) {
+            bool same = !s.image_id.empty() && b.value("image_id", "") == s.image_id;
+            if (!same && b.contains("tags") && b["tags"].is_array())
+                for (auto& t : b["tags"]) same |= t.is_string() && t.get<std::string>() == s.image;
+            if (!same) continue;
+            if (b.value("status", "") == "built" && b.contains("duration_seconds") && b["duration_seconds"].is_number())
+                s.build_seconds = b["duration_seconds"].get<double>();
+            break;
+        }
+    }
+}
+
+}  // namespace pymatrix::bench
