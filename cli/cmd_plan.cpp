@@ -6,6 +6,7 @@
 #include "pymatrix/plan.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 
@@ -47,6 +48,8 @@ int cmd_plan(const Args& args) {
         for (const char* k : {"cflags", "cflags_nodist", "ldflags", "ldflags_nodist"})
             std::cout << fmt::format("  {:<16}{}\n", std::string(k) + ":", j[k].get<std::string>());
         std::cout << fmt::format("  {:<16}{}\n", "base image:", b.base_image);
+        if (!b.toolchain_packages.empty())  // what the rules table installs in the builder
+            std::cout << fmt::format("  {:<16}{}\n", "toolchain:", fmt::join(b.toolchain_packages, " "));
     }
     std::cout << fmt::format("\n{} build(s) from {}\n", builds.size(), file.path.string());
     return exit_ok;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (fuzz/) with clang, ASan and UBSan into
-# ${PYMATRIX_FUZZ_BUILD_DIR:-build-fuzz} and runs each for a bounded time on a copy of its
+# Builds the libFuzzer targets (fuzz/) with clang, ASan and UBSan in the build directory
+# scripts/sanitize.sh uses too (scripts/san-build.sh: ${PYMATRIX_SAN_BUILD_DIR:-build-san}, the
+# library compiled once for both) and runs each for a bounded time on a copy of its
 # committed seed corpus (fuzz/corpus/<name> for fuzz_<name>; the committed corpus never
 # grows), printing libFuzzer's final "#N DONE ... exec/s" line per target. Exits 1 when a
 # fuzzer finds a crash, a sanitizer report, a leak, a broken invariant, a slow input
@@ -9,28 +10,20 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 60)
 # Environment:
-#   PYMATRIX_FUZZ_BUILD_DIR  build directory (default: <repo>/build-fuzz)
+#   PYMATRIX_SAN_BUILD_DIR   build directory (default: <repo>/build-san)
 #   PYMATRIX_FUZZ_TARGETS    targets to run (default: "fuzz_profile_loader fuzz_cpuinfo")
 # Needs clang and libFuzzer (Debian 12: clang, libclang-rt-14-dev; scripts/setup-engine.sh).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${PYMATRIX_FUZZ_BUILD_DIR:-$REPO/build-fuzz}
+export PYMATRIX_SAN_BUILD_DIR=${PYMATRIX_SAN_BUILD_DIR:-$REPO/build-san}
+BUILD=$PYMATRIX_SAN_BUILD_DIR
 SECS=${1:-60}
 TARGETS=(${PYMATRIX_FUZZ_TARGETS:-fuzz_profile_loader fuzz_cpuinfo})
 
 [[ $SECS =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: SECONDS_PER_TARGET must be a positive integer, got '$SECS'" >&2; exit 2; }
-command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
 
 SECONDS=0
-echo "==> configure $BUILD (clang, -fsanitize=fuzzer-no-link,address,undefined)"
-# Debug build type (no -DNDEBUG: assertions stay on) with -O1, as OSS-Fuzz builds.
-CC=clang CXX=clang++ cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug \
-  -DPYMATRIX_FUZZ=ON -DPYMATRIX_BUILD_TESTS=OFF \
-  -DCMAKE_CXX_FLAGS="-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS" \
-  >/dev/null
-echo "==> build ${TARGETS[*]}"
-cmake --build "$BUILD" -j"$(nproc)" --target "${TARGETS[@]}"
-echo "    built in $SECONDS s"
+"$REPO/scripts/san-build.sh" "${TARGETS[@]}"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -399,7 +399,8 @@ TEST_CASE("cpython suggest_option: near misses by stem, in the polarity asked fo
 
 TEST_CASE("cpython rules: the table is data with reasons and citations") {
     auto rules = option_rules();
-    CHECK(rules.size() == 8);  // a new row needs its allowed and rejected case below
+    CHECK(rules.size() == 10);  // a new row needs its allowed and rejected case below (and its toolchain case
+                                // in test_cpython_toolchain.cpp)
     for (const auto& r : rules) {
         CHECK(!r.option.empty());
         CHECK(!r.reason.empty());
@@ -428,6 +429,15 @@ TEST_CASE("cpython rules: --enable-bolt from 3.12") {
     CHECK(rejected(check_rules("3.11.2", {"--enable-bolt"}, "debian:bookworm-slim"), "needs CPython 3.12 or newer"));
     CHECK(check_rules("3.12.0", {"--enable-bolt"}, "debian:bookworm-slim").empty());  // bolt-15/16/19 exist
     CHECK(check_rules("3.13.5", {"--enable-bolt"}, "debian:trixie").empty());
+    CHECK(check_rules("3.13.5", {"--enable-bolt"}, "debian:bookworm-slim").empty());  // bolt-19
+    // the 3.13 row wants BOLT 18+ (-reorder-functions=cdsort), whatever the compiler
+    auto v = check_rules("3.13.5", {"--enable-bolt", "CC=clang-16"}, "debian:bookworm");
+    CHECK(v.empty());
+    for (const auto& r : option_rules())
+        if (r.option == "--enable-bolt" && r.since == MinorVersion{3, 13}) {
+            CHECK(r.packages == "bolt-19|bolt-18");
+            CHECK(r.reason.find("cdsort") != std::string_view::npos);
+        }
 }
 
 TEST_CASE("cpython rules: --enable-experimental-jit from 3.13, LLVM 18 for 3.13 and 19 for 3.14") {

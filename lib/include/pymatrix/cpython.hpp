@@ -140,6 +140,53 @@ std::vector<RuleViolation> check_rules(const std::string& python_version,
                                        const std::vector<std::string>& configure_args,
                                        const std::string& base_image);
 
+/// What the builder stage of one build needs beyond the shared apt layer of the Dockerfile
+/// template, as the rules table implies it (builder_toolchain()).
+struct BuilderToolchain {
+    /// Debian packages to install in the build-deps stage, in rule order, without duplicates
+    /// and without packages the profile's build_packages already installs: "bolt-19", "clang-19",
+    /// "llvm-19", "python3".
+    std::vector<std::string> packages;
+    /// VAR=value arguments to append to ./configure for tools whose names carry a version
+    /// suffix or live outside PATH: "LLVM_BOLT=/usr/lib/llvm-19/bin/llvm-bolt".
+    std::vector<std::string> assignments;
+    /// What could not be provided and why, one sentence each (e.g. a CC= clang the suite lacks).
+    std::vector<std::string> notes;
+};
+
+/// The toolchain a build of CPython `python_version` ("3.13.5") with `configure_args` (the
+/// exact argv of ./configure) FROM `base_image` needs, whose profile already installs
+/// `build_packages`:
+///  - for each configure argument and each option_rules() row that applies to it (option,
+///    value, version in the row's range; a value of "no" needs nothing), each '|' group of the
+///    row's `packages` gives one package: an alternative already in `build_packages` (then
+///    nothing is added); else the alternative whose LLVM major is that of a clang CC= (CPython
+///    3.12 with CC=clang-16 picks bolt-16 of "bolt-19|...|bolt-15"); else the first alternative the base image's Debian
+///    suite has (groups list them in order of preference, newest first: --enable-bolt gets
+///    bolt-19 on Debian 12, because CPython 3.13's BOLT_APPLY_FLAGS need BOLT 18+ and bolt-15/16
+///    lack -reorder-functions=cdsort); for a suite debian_suite() does not know, the first
+///    alternative, unchecked. A group the known suite cannot provide is skipped: check_rules()
+///    reports it;
+///  - a CC= that names clang gives its package ("clang-19", or "clang" for CC=clang) when the
+///    suite has it (else a note: configure would find no compiler);
+///  - tools configure looks up by unversioned name (configure.ac AC_PATH_TOOL, searching PATH
+///    and, only for CC=clang, clang's LLVM directory), which Debian installs in
+///    /usr/lib/llvm-N/bin and on PATH only as name-N:
+///      --enable-bolt: LLVM_BOLT=/usr/lib/llvm-N/bin/llvm-bolt and
+///                     MERGE_FDATA=/usr/lib/llvm-N/bin/merge-fdata (N of the chosen bolt-N);
+///      --with-lto (any value but no) with a clang CC: LLVM_AR=/usr/lib/llvm-N/bin/llvm-ar;
+///      --enable-optimizations with a clang CC: LLVM_PROFDATA=/usr/lib/llvm-N/bin/llvm-profdata;
+///    for the clang ones N is the clang's major and the package llvm-N is added (clang-N does
+///    not depend on it); when N is unknown (CC=clang on an unknown suite) a note says so;
+///  - a variable the arguments already assign (a profile's own "LLVM_BOLT=/opt/bolt/bin/llvm-bolt")
+///    keeps its value: no assignment is added for it (its package is still installed).
+/// A build that needs none of this gets an empty result. Throws ConfigError (no position) when
+/// `python_version` is not "MAJOR.MINOR[...]"; never anything else.
+BuilderToolchain builder_toolchain(const std::string& python_version,
+                                   const std::vector<std::string>& configure_args,
+                                   const std::string& base_image,
+                                   const std::vector<std::string>& build_packages = {});
+
 /// Checks every build against its own source, before anything is built: reads the facts of
 /// build.python.source_path (read_source_facts, cached by sha256), then
 ///  - the declared version must equal PY_VERSION

@@ -22,9 +22,11 @@ struct Build {
     Python python;                    ///< the CPython source
     ProfileSettings settings;         ///< the profile's settings with axis overrides applied
     std::map<std::string, std::string> axes;  ///< the matrix combination that produced it
-    std::vector<std::string> configure_args;  ///< exact argv after ./configure (no shell)
+    std::vector<std::string> configure_args;  ///< exact argv after ./configure (no shell): configure_arguments()
+                                              ///< then builder_toolchain()'s assignments (LLVM_BOLT=...)
     std::string base_image;           ///< FROM of every stage
     std::vector<std::string> build_packages;  ///< the profile's extra Debian packages
+    std::vector<std::string> toolchain_packages;  ///< what the rules table adds (builder_toolchain(): "bolt-19")
     std::string repository;           ///< image repository, from [defaults]
     std::string config_hash;          ///< 64 hex: sha256 over source sha256, base image, canonical profile, template version
     std::vector<std::string> tags;    ///< full references "<repository>:<tag>": readable tag, then config-hash tag
@@ -37,7 +39,10 @@ struct Build {
 /// (python, profile, then extra axes), minus every combination that matches an `exclude`
 /// entry on all of that entry's keys; then each `include` entry either extends the matching
 /// combinations with its extra keys or, when it matches none, adds a new combination.
-/// Extra axes override the profile setting of the same name.
+/// Extra axes override the profile setting of the same name. Each build's configure_args get
+/// builder_toolchain()'s assignments appended, its toolchain_packages that function's packages
+/// (and its warnings the function's notes); the config hash covers both, and equals the hash
+/// without them when there are none.
 /// Throws ConfigError when two builds get the same name or the same tag, or a tag cannot be
 /// made valid.
 std::vector<Build> expand(const MatrixFile& file);
@@ -50,7 +55,7 @@ std::vector<std::string> configure_arguments(const ProfileSettings& settings);
 
 /// The plan as JSON: {"file":..., "builds":[{name, python:{key,version,source,sha256},
 /// profile, axes, configure_args, cflags, cflags_nodist, ldflags, ldflags_nodist, base_image,
-/// build_packages, tags, config_hash, notes, warnings}]}.
+/// build_packages, toolchain_packages, tags, config_hash, notes, warnings}]}.
 nlohmann::json plan_to_json(const MatrixFile& file, const std::vector<Build>& builds);
 
 /// One build as in plan_to_json()'s "builds" array.

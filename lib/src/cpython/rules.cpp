@@ -1,7 +1,9 @@
 // cpython/rules.cpp: which configure options need which CPython release, compiler and Debian
 // packages, as data (kRules, kSuites), and check_rules() over them.
-// check_rules() throws pymatrix::ConfigError only for an unparsable version.
+// check_rules() throws pymatrix::ConfigError only for an unparsable version. builder_toolchain()
+// (toolchain.cpp) reads the same data through cpython/rules_detail.hpp.
 #include "pymatrix/cpython.hpp"
+#include "cpython/rules_detail.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -17,15 +19,31 @@ using RK = RuleKind;
 
 // clang-format off
 constexpr OptionRule kRules[] = {
-    {RK::available, "--enable-bolt", "", {3, 12}, {}, "",
-     "bolt-15|bolt-16|bolt-17|bolt-18|bolt-19",
-     "llvm-bolt and merge-fdata on PATH (Debian bolt-N puts them in /usr/lib/llvm-N/bin: pass "
-     "LLVM_BOLT=/usr/lib/llvm-N/bin/llvm-bolt MERGE_FDATA=/usr/lib/llvm-N/bin/merge-fdata, or CC=clang "
-     "whose LLVM directory configure then searches)",
-     "BOLT post-link optimisation was added to configure in CPython 3.12; configure stops with "
-     "\"llvm-bolt is required for a --enable-bolt build but could not be found\" without the tools",
-     "CPython Doc/using/configure.rst (--enable-bolt, versionadded 3.12); configure.ac "
-     "(AC_PATH_TOOL llvm-bolt, merge-fdata); What's New in Python 3.12"},
+    {RK::available, "--enable-bolt", "", {3, 12}, {}, "", "",
+     "llvm-bolt and merge-fdata (rows below)",
+     "BOLT post-link optimisation was added to configure in CPython 3.12",
+     "CPython Doc/using/configure.rst (--enable-bolt, versionadded 3.12); What's New in Python 3.12"},
+
+    // Package groups list their alternatives in order of preference (builder_toolchain()).
+    {RK::requires_toolchain, "--enable-bolt", "", {3, 12}, {3, 12}, "",
+     "bolt-19|bolt-18|bolt-17|bolt-16|bolt-15",
+     "llvm-bolt and merge-fdata: Debian bolt-N installs them as /usr/lib/llvm-N/bin/llvm-bolt and "
+     "/usr/lib/llvm-N/bin/merge-fdata (on PATH only as llvm-bolt-N, merge-fdata-N), so pymatrix passes "
+     "LLVM_BOLT= and MERGE_FDATA=",
+     "configure finds the tools with AC_PATH_TOOL(llvm-bolt) and AC_PATH_TOOL(merge-fdata) on PATH (plus "
+     "clang's LLVM directory when CC=clang) and stops with \"llvm-bolt is required for a --enable-bolt build "
+     "but could not be found\" without them",
+     "CPython 3.12 configure.ac (AC_PATH_TOOL LLVM_BOLT, MERGE_FDATA); dpkg-deb -c bolt-15/16/19 on Debian 12 "
+     "(no 3.12 tarball here: which BOLT its flags need is not checked)"},
+
+    {RK::requires_toolchain, "--enable-bolt", "", {3, 13}, {}, "",
+     "bolt-19|bolt-18",
+     "llvm-bolt and merge-fdata of LLVM 18 or newer (Debian 12: bolt-19), as LLVM_BOLT= and MERGE_FDATA=",
+     "CPython 3.13's default BOLT_APPLY_FLAGS pass -reorder-functions=cdsort, which BOLT has from LLVM 18: "
+     "Debian 12's llvm-bolt-15 and -16 stop with \"for the --reorder-functions option: Cannot find option "
+     "named 'cdsort'!\" (checked here); configure finds the tools as in 3.12",
+     "CPython 3.13.5 configure.ac (BOLT_APPLY_FLAGS, AC_PATH_TOOL LLVM_BOLT, MERGE_FDATA); "
+     "llvm-bolt -reorder-functions=cdsort with bolt-16 and bolt-19 of Debian 12"},
 
     {RK::available, "--enable-experimental-jit", "", {3, 13}, {}, "",
      "python3",
@@ -103,20 +121,10 @@ constexpr Suite kSuites[] = {
 };
 // clang-format on
 
-std::vector<std::string> words(std::string_view s, char sep = ' ') {
-    std::vector<std::string> out;
-    std::string cur;
-    for (char c : s) {
-        if (c == sep) {
-            if (!cur.empty()) out.push_back(cur);
-            cur.clear();
-        } else {
-            cur += c;
-        }
-    }
-    if (!cur.empty()) out.push_back(cur);
-    return out;
-}
+using rules_detail::applies_to_value;
+using rules_detail::Compiler;
+using rules_detail::value_of;
+using rules_detail::words;
 
 const Suite* suite_named(const std::string& name) {
     for (const auto& s : kSuites)
@@ -132,12 +140,6 @@ bool suite_has(const Suite& s, const std::string& package) {
 std::string str(MinorVersion v) { return fmt::format("{}.{}", v.major, v.minor); }
 
 // The compiler configure will use: the last CC= argument, else the image's cc (gcc on Debian).
-struct Compiler {
-    std::string shown;      // for messages
-    bool clang = false;
-    int major = 0;          // 0 = unknown
-    std::string package;    // Debian package of a clang named explicitly
-};
 
 Compiler compiler_of(const std::vector<std::string>& args, const Suite* suite) {
     std::string cc;
@@ -164,7 +166,25 @@ Compiler compiler_of(const std::vector<std::string>& args, const Suite* suite) {
     return c;
 }
 
-// The value an argument gives its option: "--with-lto=thin" -> "thin", "--enable-x" -> "yes".
+}  // namespace
+
+namespace rules_detail {
+
+std::vector<std::string> words(std::string_view s, char sep) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char c : s) {
+        if (c == sep) {
+            if (!cur.empty()) out.push_back(cur);
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    if (!cur.empty()) out.push_back(cur);
+    return out;
+}
+
 std::string value_of(const std::string& arg) {
     auto eq = arg.find('=');
     return eq == std::string::npos ? "yes" : arg.substr(eq + 1);
@@ -176,7 +196,26 @@ bool applies_to_value(const OptionRule& r, const std::string& value) {
     return std::find(vs.begin(), vs.end(), value) != vs.end();
 }
 
-}  // namespace
+MinorVersion minor_version_of(const std::string& python_version) {
+    static const std::regex version_re(R"((\d{1,4})\.(\d{1,4})([^0-9].*)?)");
+    std::smatch m;
+    if (!std::regex_match(python_version, m, version_re))
+        throw ConfigError({}, "", fmt::format("'{}' is not a CPython version (MAJOR.MINOR...)", python_version));
+    return {std::stoi(m[1]), std::stoi(m[2])};
+}
+
+bool suite_known(const std::string& suite) { return suite_named(suite) != nullptr; }
+
+bool suite_has(const std::string& suite, const std::string& package) {
+    const Suite* s = suite_named(suite);
+    return s && ::pymatrix::suite_has(*s, package);
+}
+
+Compiler compiler_of(const std::vector<std::string>& configure_args, const std::string& suite) {
+    return ::pymatrix::compiler_of(configure_args, suite_named(suite));
+}
+
+}  // namespace rules_detail
 
 std::span<const OptionRule> option_rules() { return kRules; }
 
@@ -201,11 +240,7 @@ std::string debian_suite(const std::string& base_image) {
 std::vector<RuleViolation> check_rules(const std::string& python_version,
                                        const std::vector<std::string>& configure_args,
                                        const std::string& base_image) {
-    static const std::regex version_re(R"((\d{1,4})\.(\d{1,4})([^0-9].*)?)");
-    std::smatch m;
-    if (!std::regex_match(python_version, m, version_re))
-        throw ConfigError({}, "", fmt::format("'{}' is not a CPython version (MAJOR.MINOR...)", python_version));
-    const MinorVersion v{std::stoi(m[1]), std::stoi(m[2])};
+    const MinorVersion v = rules_detail::minor_version_of(python_version);
     const std::string suite_name = debian_suite(base_image);
     const Suite* suite = suite_named(suite_name);
     const Compiler cc = compiler_of(configure_args, suite);

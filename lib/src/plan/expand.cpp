@@ -1,6 +1,7 @@
 // Matrix expansion (GitHub-Actions include/exclude semantics), configure argv, config hash, tags.
 #include "pymatrix/plan.hpp"
 #include "pymatrix/build.hpp"
+#include "pymatrix/cpython.hpp"
 #include "pymatrix/tags.hpp"
 #include "util/text.hpp"
 #include "plan/flags.hpp"
@@ -165,9 +166,21 @@ std::vector<Build> expand(const MatrixFile& file) {
         b.base_image = b.settings.base_image.empty() ? file.defaults.base_image : b.settings.base_image;
         b.build_packages = b.settings.build_packages;
         b.repository = file.defaults.repository;
+        // What the rules table says the builder needs (tool packages, LLVM_BOLT=...): part of
+        // CONFIG_ARGS and the hash; a build that needs nothing keeps its argv and hash.
+        BuilderToolchain toolchain;
+        try {
+            toolchain = builder_toolchain(b.python.version, b.configure_args, b.base_image, b.build_packages);
+        } catch (const ConfigError& e) {
+            throw ConfigError(b.python.where, "pythons." + b.python.key + ".version", e.reason());
+        }
+        b.configure_args.insert(b.configure_args.end(), toolchain.assignments.begin(), toolchain.assignments.end());
+        b.toolchain_packages = toolchain.packages;
+        for (auto& n : toolchain.notes) b.warnings.push_back(n);
         nlohmann::json canon = {{"source_sha256", b.python.sha256}, {"python_version", b.python.version},
                                 {"base_image", b.base_image}, {"profile", settings_json(b.settings)},
                                 {"configure_args", b.configure_args}, {"template", template_version()}};
+        if (!b.toolchain_packages.empty()) canon["toolchain_packages"] = b.toolchain_packages;
         b.config_hash = sha256_hex(canon.dump());
         std::string hash_suffix = "-" + b.config_hash.substr(0, 12);
         for (const std::string& wanted : {tag_base, tag_base + hash_suffix}) {
@@ -211,6 +224,7 @@ nlohmann::json build_to_json(const Build& b) {
             {"march", b.settings.march},
             {"base_image", b.base_image},
             {"build_packages", b.build_packages},
+            {"toolchain_packages", b.toolchain_packages},
             {"repository", b.repository},
             {"tags", b.tags},
             {"config_hash", b.config_hash},

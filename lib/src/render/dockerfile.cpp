@@ -26,15 +26,21 @@ std::string context_source_name(const Build& b) {
 
 std::string render_dockerfile(const Build& b) {
     std::string d(embedded::cpython_dockerfile);
-    std::string extra;
-    if (!b.build_packages.empty()) {
+    // After the shared apt layer, each in a RUN of its own: the toolchain the rules table asks for
+    // (shared by every build with the same needs), then the profile's own packages.
+    auto install = [](const char* comment, const char* argv0, const std::vector<std::string>& packages) {
+        if (packages.empty()) return std::string();
         std::vector<std::string> argv = {"/bin/sh", "-c",
                                          "apt-get update && apt-get install -y --no-install-recommends \"$@\" "
                                          "&& rm -rf /var/lib/apt/lists/*",
-                                         "install-build-packages"};
-        argv.insert(argv.end(), b.build_packages.begin(), b.build_packages.end());
-        extra = "# the profile's extra build packages\nRUN " + exec_form(argv) + "\n";
-    }
+                                         argv0};
+        argv.insert(argv.end(), packages.begin(), packages.end());
+        return std::string(comment) + "\nRUN " + exec_form(argv) + "\n";
+    };
+    std::string extra =
+        install("# the toolchain the rules table requires for this build (LLVM_BOLT=... are in configure's argv)",
+                "install-toolchain", b.toolchain_packages) +
+        install("# the profile's extra build packages", "install-build-packages", b.build_packages);
     std::vector<std::string> configure = {"./configure"};
     configure.insert(configure.end(), b.configure_args.begin(), b.configure_args.end());
     replace_all(d, "@EXTRA_PACKAGES_RUN@\n", extra);
