@@ -1,15 +1,19 @@
 // Running commands as argument vectors with Boost.Process v1 (never through a shell).
+#include "pymatrix/cancel.hpp"
 #include "pymatrix/engine.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <fmt/format.h>
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <future>
+#include <optional>
 #include <thread>
 
 namespace bp = boost::process;
@@ -27,6 +31,15 @@ std::string resolve_program(const std::string& name) {
     if (p.empty()) throw EnvironmentError(fmt::format("'{}' was not found in PATH; run scripts/setup-engine.sh", name));
     return p.string();
 }
+
+/// In the child, before exec: its own process group, so that a Ctrl-C on the terminal reaches
+/// pymatrix only (which then cancels its builds and cleans up in order, instead of every child
+/// dying mid-step); and SIGTERM when the pymatrix thread that started it dies, even by SIGKILL,
+/// so that no `docker buildx` outlives pymatrix.
+const auto child_setup = bp::extend::on_exec_setup([](auto&) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+});
 }  // namespace detail
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
@@ -37,7 +50,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     CommandResult r;
     try {
         bp::child c(exe, bp::args(args), bp::std_in < boost::asio::buffer(input), bp::std_out > out,
-                    bp::std_err > err, ios);
+                    bp::std_err > err, ios, detail::child_setup);
         ios.run();
         c.wait();
         r.exit_code = c.exit_code();
@@ -55,7 +68,9 @@ int Engine::stream(const std::vector<std::string>& args,
     std::signal(SIGPIPE, SIG_IGN);  // a writer to a process that exited gets EPIPE, not death
     bp::ipstream output;
     bp::opstream input;
-    bp::child c(docker_, bp::args(args), (bp::std_out & bp::std_err) > output, bp::std_in < input);
+    bp::child c(docker_, bp::args(args), (bp::std_out & bp::std_err) > output, bp::std_in < input,
+                detail::child_setup);
+    std::optional<ChildRegistration> registered(std::in_place, c.id());  // request_cancel() signals it
     std::exception_ptr feed_error;
     std::thread writer([&] {
         struct PipeClosed {};
@@ -75,6 +90,7 @@ int Engine::stream(const std::vector<std::string>& args,
     std::string line;
     while (std::getline(output, line)) on_line(line);
     writer.join();
+    registered.reset();  // output closed: the child is exiting; no signal after it is reaped
     c.wait();
     if (feed_error) std::rethrow_exception(feed_error);
     return c.exit_code();
