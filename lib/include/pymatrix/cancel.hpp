@@ -22,7 +22,7 @@ bool cancel_requested() noexcept;
 CancelReason cancel_reason() noexcept;
 
 /// Requests cancellation: records `reason` (if none was recorded yet) and sends SIGINT to every
-/// registered child (`docker buildx` then asks BuildKit to cancel its solve and exits).
+/// registered child's process group (a child leads its own group) (`docker buildx` then asks BuildKit to cancel its solve and exits).
 /// Children registered later get SIGINT as soon as they register. Async-signal-safe (atomics
 /// and kill(2) only): may be called from a signal handler.
 void request_cancel(CancelReason reason) noexcept;

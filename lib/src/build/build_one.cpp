@@ -139,7 +139,7 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
     int rc = engine.stream(
         args, [&](const auto& write) { write_build_context(build, write); },
         [&](const std::string& line) {
-            log << line << '\n';
+            log << line << '\n' << std::flush;  // the log can be followed while the build runs
             scan.add(line);
             std::smatch m;
             if (std::regex_match(line, m, step_re)) {

@@ -68,7 +68,7 @@ SharedStageResult build_shared_stage(const Engine& engine, const Build& first, c
     int rc = engine.stream(
         args, [&](const auto& write) { write_build_context(first, write); },
         [&](const std::string& line) {
-            log << line << '\n';
+            log << line << '\n' << std::flush;
             last_line = line;
             if (line.rfind("ERROR: ", 0) == 0 || line.find("E: ") != std::string::npos) last_error = line;
             std::smatch m;

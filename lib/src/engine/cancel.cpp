@@ -14,10 +14,12 @@ std::atomic<int> g_reason{0};
 static_assert(std::atomic<pid_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free,
               "signal handlers need lock-free atomics");
 
+// each child leads its own process group (engine/process.cpp): the group holds the docker CLI
+// and the buildx plugin it runs, which the CLI does not pass signals on to
 void signal_all(int sig) noexcept {
     for (auto& slot : g_children) {
         pid_t pid = slot.load();
-        if (pid > 0) ::kill(pid, sig);
+        if (pid > 0 && ::kill(-pid, sig) != 0) ::kill(pid, sig);
     }
 }
 }  // namespace
@@ -50,7 +52,7 @@ ChildRegistration::ChildRegistration(pid_t pid) noexcept : pid_(pid) {
             break;
         }
     }
-    if (cancel_requested()) ::kill(pid, SIGINT);  // a request that came before the slot was filled
+    if (cancel_requested() && ::kill(-pid, SIGINT) != 0) ::kill(pid, SIGINT);  // a request before the slot was filled
 }
 
 ChildRegistration::~ChildRegistration() {

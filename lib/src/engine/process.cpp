@@ -8,6 +8,8 @@
 #include <boost/process/extend.hpp>
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -32,13 +34,17 @@ std::string resolve_program(const std::string& name) {
     return p.string();
 }
 
-/// In the child, before exec: its own process group, so that a Ctrl-C on the terminal reaches
-/// pymatrix only (which then cancels its builds and cleans up in order, instead of every child
-/// dying mid-step); and SIGTERM when the pymatrix thread that started it dies, even by SIGKILL,
-/// so that no `docker buildx` outlives pymatrix.
+/// In the child, before exec: its own process group (request_cancel() signals the group: the
+/// docker CLI and its buildx plugin), so that a Ctrl-C on the terminal reaches pymatrix only,
+/// which then cancels its builds and cleans up in order; SIGTERM when the pymatrix thread that
+/// started it dies, even by SIGKILL; and close-on-exec on every inherited descriptor above 2:
+/// with parallel builds another thread's pipes are open at fork time, and a child holding the
+/// write end of another child's stdin would keep that build waiting for its context forever.
 const auto child_setup = bp::extend::on_exec_setup([](auto&) {
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+        for (int fd = 3; fd < 4096; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // kernels before 5.11
 });
 }  // namespace detail
 
