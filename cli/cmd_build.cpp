@@ -69,6 +69,7 @@ int cmd_build(const Args& args) {
     install_cancel_handlers([&](const std::string& m) { progress.note(m); });
 
     auto run = run_builds(engine, builds, options);
+    clear_cancel_callback();
     progress.finish();
     const auto& results = run.results;
     std::cout << "\n";

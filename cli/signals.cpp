@@ -14,6 +14,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 namespace pymatrix::cli {
@@ -21,6 +22,13 @@ namespace {
 std::atomic<int> g_count{0};
 std::atomic<int> g_first{0};
 int g_pipe[2] = {-1, -1};
+std::mutex g_callback_mu;
+std::function<void(const std::string&)> g_callback;  // cleared before its target goes away
+
+void tell(const std::string& message) {
+    std::lock_guard<std::mutex> lock(g_callback_mu);
+    if (g_callback) g_callback(message);
+}
 
 extern "C" void on_signal(int sig) {
     int n = ++g_count;
@@ -46,22 +54,30 @@ void install_cancel_handlers(std::function<void(const std::string&)> on_cancel, 
     sa.sa_flags = SA_RESTART;
     if (::sigaction(SIGINT, &sa, nullptr) != 0 || ::sigaction(SIGTERM, &sa, nullptr) != 0)
         throw Error(fmt::format("sigaction: {}", std::strerror(errno)));
-    std::thread([on_cancel = std::move(on_cancel), grace_seconds] {
+    {
+        std::lock_guard<std::mutex> lock(g_callback_mu);
+        g_callback = std::move(on_cancel);
+    }
+    std::thread([grace_seconds] {
         char c = 0;
         while (::read(g_pipe[0], &c, 1) < 0 && errno == EINTR) {
         }
         int n = running_children();
-        if (on_cancel)
-            on_cancel(fmt::format("{}: cancelling ({} docker process(es) running); press Ctrl-C again to exit at once",
+        tell(fmt::format("{}: cancelling ({} docker process(es) running); press Ctrl-C again to exit at once",
                                   cancel_signal_name(), n));
         auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(grace_seconds);
         while (running_children() > 0 && std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         if (running_children() > 0) {
-            if (on_cancel) on_cancel(fmt::format("children still running after {:.0f} s: SIGKILL", grace_seconds));
+            tell(fmt::format("children still running after {:.0f} s: SIGKILL", grace_seconds));
             kill_children();
         }
     }).detach();
+}
+
+void clear_cancel_callback() {
+    std::lock_guard<std::mutex> lock(g_callback_mu);
+    g_callback = nullptr;
 }
 
 int cancel_exit_code() {

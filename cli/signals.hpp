@@ -15,6 +15,10 @@ namespace pymatrix::cli {
 /// when the handlers cannot be installed. Call once per process.
 void install_cancel_handlers(std::function<void(const std::string&)> on_cancel, double grace_seconds = 20);
 
+/// Stops calling the `on_cancel` given to install_cancel_handlers() (before what it refers to is
+/// destroyed); the handlers stay installed.
+void clear_cancel_callback();
+
 /// 128 + the first signal received (130 for SIGINT, 143 for SIGTERM), or 0 when none was.
 int cancel_exit_code();
 

@@ -7,6 +7,8 @@
 # the second exits at once. Costs about one CPython configure per run, a few seconds of compile.
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
+pid=""
+trap '[[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null; rm -rf "$TMP"' EXIT  # a failed assertion leaves no build running
 nonce="$(date +%s)$$"
 
 # matrix NAME VALUE: a one-build matrix in $TMP/NAME.toml with a unique cflags_nodist
@@ -59,12 +61,13 @@ for sig in INT TERM; do
     "$PYMATRIX" build "$TMP/$name.toml" --progress plain >"$TMP/$name.out" 2>"$TMP/$name.err" &
     pid=$!
     # the compile runs: the make step started and gcc compiles a .c file with the unique flag
-    wait_log "$log" '\[build [0-9]+/[0-9]+\] RUN make -j' 600
+    wait_log "$log" '\[build [0-9]+/[0-9]+\] RUN make -j' 1800  # configure: ~30 s idle, 10 min on a loaded machine
     wait_log "$log" "gcc .*PYMATRIX_E2E_NONCE=$value.* -c " 120
     sleep 2
     start=$(date +%s%N)
     kill -"$sig" "$pid"
     set +e; wait "$pid"; rc=$?; set -e
+    pid=""
     latency_ms=$(( ($(date +%s%N) - start) / 1000000 ))
     echo "# SIG$sig to exit: ${latency_ms} ms"
     [[ $sig == INT ]] && expected=130 || expected=143
@@ -88,11 +91,12 @@ hash="$("$PYMATRIX" plan "$TMP/$name.toml" --format json | jq -r '.builds[0].con
 log="$TMP/.pymatrix/logs/3.13-$name.log"
 "$PYMATRIX" build "$TMP/$name.toml" --progress plain >"$TMP/$name.out" 2>"$TMP/$name.err" &
 pid=$!
-wait_log "$log" "RUN \[\"./configure\"" 600
+wait_log "$log" "RUN \[\"./configure\"" 1800
 wait_log "$log" "checking for gcc" 120
 start=$(date +%s%N)
 kill -INT "$pid"; sleep 0.1; kill -INT "$pid"
 set +e; wait "$pid"; rc=$?; set -e
+pid=""
 latency_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "# two SIGINTs to exit: ${latency_ms} ms"
 assert_eq 130 "$rc" "second SIGINT: exit code 130"
