@@ -62,7 +62,7 @@ for sig in INT TERM; do
     pid=$!
     # the compile runs: the make step started and gcc compiles a .c file with the unique flag
     wait_log "$log" '\[build [0-9]+/[0-9]+\] RUN make -j' 1800  # configure: ~30 s idle, 10 min on a loaded machine
-    wait_log "$log" "gcc .*PYMATRIX_E2E_NONCE=$value.* -c " 120
+    wait_log "$log" "gcc -c .*PYMATRIX_E2E_NONCE=$value" 120
     sleep 2
     start=$(date +%s%N)
     kill -"$sig" "$pid"
