@@ -1,15 +1,23 @@
-// pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME]
+// pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME] [--jobs N] [--fail-fast]
+//                [--progress MODE] [--metadata-file F]
+#include "build_report.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 #include "prepare.hpp"
+#include "progress.hpp"
+#include "signals.hpp"
 
 #include "pymatrix/build.hpp"
+#include "pymatrix/scheduler.hpp"
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <cstdlib>
 #include <set>
 
 namespace po = boost::program_options;
@@ -18,13 +26,17 @@ namespace pymatrix::cli {
 
 int cmd_build(const Args& args) {
     const std::string usage =
-        "pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME] [--metadata-file F]";
+        "pymatrix build FILE [--only NAME]... [--jobs N] [--fail-fast] [--progress auto|tty|plain|quiet]\n"
+        "                    [--log-dir DIR] [--builder NAME] [--metadata-file F]";
     po::options_description desc("build options");
     desc.add_options()("help,h", "show this help")("only", po::value<std::vector<std::string>>(),
                                                     "build only this build name (repeatable)")(
         "log-dir", po::value<std::string>()->default_value(".pymatrix/logs"), "where each build's full log goes")(
         "builder", po::value<std::string>()->default_value(""), "docker buildx builder to use")(
         "metadata-file", po::value<std::string>(), "write per-build JSON (plan fields, status, id, size, stage times)")(
+        "jobs,j", po::value<unsigned>()->default_value(1), "builds run in parallel (make -j gets cores / N each)")(
+        "fail-fast", "after the first failure: start no more builds, cancel the running ones")(
+        "progress", po::value<std::string>()->default_value("auto"), "auto|tty|plain|quiet")(
         "file", po::value<std::vector<std::string>>());
     auto vm = parse_options(args, desc, "file", usage);
     if (vm.count("help")) {
@@ -34,6 +46,10 @@ int cmd_build(const Args& args) {
     const std::string path = single_file(vm, usage);
     std::vector<std::string> only;
     if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
+    const unsigned jobs = vm["jobs"].as<unsigned>();
+    if (jobs < 1) throw ConfigError({}, "--jobs", "must be at least 1");
+    const bool tty = ::isatty(STDOUT_FILENO) == 1;
+    const auto mode = parse_progress_mode(vm["progress"].as<std::string>(), tty);
     MatrixFile file;
     auto builds = prepare_builds(path, file, only);
     Engine engine;
@@ -42,40 +58,22 @@ int cmd_build(const Args& args) {
     for (auto& b : builds) bases.insert(b.base_image);
     for (auto& base : bases) engine.require_local_image(base);
 
-    BuildOptions options;
-    options.log_dir = vm["log-dir"].as<std::string>();
-    options.builder = vm["builder"].as<std::string>();
-    options.on_step = [](const Build& b, const std::string& stage, const std::string& step) {
-        std::cout << fmt::format("[{}] {}: {}\n", b.name, stage, step.size() > 100 ? step.substr(0, 97) + "..." : step)
-                  << std::flush;
-    };
-    std::vector<BuildResult> results;
-    for (std::size_t i = 0; i < builds.size(); ++i) {
-        std::cout << fmt::format("==> [{}/{}] {}\n", i + 1, builds.size(), builds[i].name) << std::flush;
-        if (auto cached = find_cached(engine, builds[i])) {
-            results.push_back(*cached);
-        } else {
-            std::cout << fmt::format("    log: {}\n", (options.log_dir / (builds[i].name + ".log")).string()) << std::flush;
-            results.push_back(build_one(engine, builds[i], options));
-        }
-        const auto& r = results.back();
-        if (r.cached) std::cout << fmt::format("==> {} cached: {} already holds config hash {}\n", r.name,
-                                               r.tags.back(), builds[i].config_hash.substr(0, 12));
-        else if (r.ok) std::cout << fmt::format("==> {} built in {}\n", r.name, human_seconds(r.seconds));
-        else std::cout << fmt::format("==> {} FAILED after {}: {}\n", r.name, human_seconds(r.seconds), r.error);
-        std::cout << std::flush;
-    }
+    ScheduleOptions options;
+    options.jobs = jobs;
+    options.fail_fast = vm.count("fail-fast") > 0;
+    options.build.log_dir = vm["log-dir"].as<std::string>();
+    options.build.builder = vm["builder"].as<std::string>();
+    Progress progress(mode, colour_enabled(mode, tty, std::getenv("NO_COLOR")), builds, options.build.log_dir,
+                      std::cout, std::cerr, terminal_width());
+    connect(progress, options);
+    install_cancel_handlers([&](const std::string& m) { progress.note(m); });
+
+    auto run = run_builds(engine, builds, options);
+    clear_cancel_callback();
+    progress.finish();
+    const auto& results = run.results;
     std::cout << "\n";
-    std::vector<std::vector<std::string>> rows = {{"NAME", "STATUS", "DURATION", "SIZE", "TAGS"}};
-    int failed = 0;
-    for (auto& r : results) {
-        failed += !r.ok;
-        std::string tags;
-        for (auto& t : r.tags) tags += (tags.empty() ? "" : " ") + t;
-        rows.push_back({r.name, r.cached ? "cached" : r.ok ? "built" : "failed", human_seconds(r.seconds),
-                        r.ok ? human_bytes(r.size_bytes) : "-", r.ok ? tags : "-"});
-    }
-    print_table(rows);
+    print_summary(builds, run);
     if (vm.count("metadata-file")) {
         std::string path = vm["metadata-file"].as<std::string>();
         std::string tmp = path + ".tmp";
@@ -86,11 +84,7 @@ int cmd_build(const Args& args) {
         }
         std::filesystem::rename(tmp, path);
     }
-    if (failed) {
-        std::cerr << fmt::format("pymatrix: {} of {} build(s) failed\n", failed, results.size());
-        return exit_build_failed;
-    }
-    return exit_ok;
+    return exit_code_of(run);
 }
 
 }  // namespace pymatrix::cli

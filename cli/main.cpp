@@ -16,7 +16,8 @@ usage: pymatrix VERB [options]
 verbs:
   plan FILE [--format table|json]          the expanded builds: configure argv, flags, tags, hash
   generate FILE -o DIR                     one Dockerfile (and context files) per build
-  build FILE [--only NAME]... [--log-dir D] [--builder B]
+  build FILE [--only NAME]... [--jobs N] [--fail-fast] [--progress auto|tty|plain|quiet]
+             [--log-dir D] [--builder B] [--metadata-file F]
                                            build, label and tag every image with docker buildx
   inspect IMAGE [--format table|json]      the pymatrix labels of a local image, decoded
   host [--format table|json]               this machine's arch, vendor, model, x86-64 level, flags
@@ -31,7 +32,8 @@ verbs:
                                            ratios to the baseline with 95% intervals, plots
 
 exit codes: 0 done, 1 internal error, 2 configuration or usage rejected, 3 a build failed,
-            4 deployment rejected or image unlabelled, 5 environment not ready
+            4 deployment rejected or image unlabelled, 5 environment not ready,
+            130/143 build cancelled by SIGINT/SIGTERM
 )";
 }  // namespace
 

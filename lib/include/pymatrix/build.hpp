@@ -19,8 +19,14 @@ namespace pymatrix {
 struct BuildOptions {
     std::filesystem::path log_dir = ".pymatrix/logs";  ///< one <build name>.log per build
     std::string builder;          ///< `docker buildx build --builder` ("" = current builder)
+    /// `make -j` inside the build: passed as `--build-arg MAKE_JOBS=N` (0 = not passed: the
+    /// Dockerfile then uses nproc, every core). The scheduler sets max(1, cores / parallel builds).
+    unsigned make_jobs = 0;
     /// Called when a build reaches a new step: (build, "build 3/7", "RUN make -j2").
     std::function<void(const Build&, const std::string& stage, const std::string& step)> on_step;
+    /// Called when BuildKit reports a step CACHED ("#N CACHED"): (build, "build-deps 2/2",
+    /// "RUN apt-get update ..."). Shared stages show up here in every build of their group.
+    std::function<void(const Build&, const std::string& stage, const std::string& step)> on_cached;
 };
 
 /// Outcome of one build.
@@ -28,6 +34,8 @@ struct BuildResult {
     std::string name;
     bool ok = false;
     bool cached = false;          ///< true when an image with this config hash already existed (nothing built)
+    bool cancelled = false;       ///< stopped by request_cancel() (pymatrix/cancel.hpp); no tag of it is left
+    bool started = false;         ///< false when the build never ran (cancelled or --fail-fast before its turn)
     std::string error;            ///< why it failed (one paragraph), "" when ok
     double seconds = 0;           ///< wall time of the whole build, seconds
     std::uint64_t size_bytes = 0; ///< image size as `docker image inspect` reports it, bytes
@@ -36,12 +44,13 @@ struct BuildResult {
     std::filesystem::path log;    ///< the full log
     std::map<std::string, std::string> labels;
     std::map<std::string, double> stage_seconds;  ///< Dockerfile stage -> seconds BuildKit spent (cached steps: 0)
+    std::vector<std::string> cached_steps;        ///< steps BuildKit found CACHED: "build-deps 2/2 RUN apt-get ..."
 };
 
 /// The --metadata-file document: {"file", "template_version", "builds": [...]}, each build as in
 /// plan_to_json() plus status ("built", "cached", "failed"), error, image_id, digest (the image
-/// config digest), size_bytes, duration_seconds, stage_seconds and log. Builds without a result
-/// (not attempted) have status "skipped".
+/// config digest), size_bytes, duration_seconds, stage_seconds, cached_steps and log; status is
+/// "cancelled" for a build stopped by a cancel, "skipped" for one never started or without a result.
 nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& builds,
                              const std::vector<BuildResult>& results);
 
@@ -59,7 +68,9 @@ std::vector<std::string> labelling_args(const Build& build, const std::map<std::
 /// with --label and the final tags), checks that the io.pymatrix.config-args label equals
 /// sysconfig's CONFIG_ARGS inside the tagged image, then removes the temporary tag. On any
 /// failure the final tags are removed and the result says why (never throws for a build
-/// failure). Throws EnvironmentError when the engine disappears.
+/// failure). After request_cancel() (pymatrix/cancel.hpp) it starts no further step; a cancelled
+/// build removes its temporary tag and every final tag carrying its config hash (no partly tagged
+/// image) and returns `cancelled`. Throws EnvironmentError when the engine disappears.
 BuildResult build_one(const Engine& engine, const Build& build, const BuildOptions& options);
 
 /// The tests that failed in a PGO training run, from a build log (buildx plain progress,

@@ -15,6 +15,8 @@ enum ExitCode : int {
     exit_build_failed = 3,    ///< one or more builds failed (the others finished)
     exit_rejected = 4,        ///< deployment rejected (ISA mismatch, or an unlabelled image)
     exit_environment = 5,     ///< environment not ready (no docker/buildx, daemon unreachable)
+    exit_interrupted = 130,   ///< `build` cancelled by SIGINT (Ctrl-C): 128 + 2, the shell convention
+    exit_terminated = 143,    ///< `build` cancelled by SIGTERM: 128 + 15
 };
 
 /// Base of all pymatrix errors; `exit_code()` is the CLI exit code it maps to.

@@ -1,11 +1,13 @@
 // One build: buildx (unlabelled) -> read build-info from the image -> label and tag ->
 // verify the labels against the image -> drop the temporary tag.
 #include "pymatrix/build.hpp"
+#include "pymatrix/cancel.hpp"
 #include "pymatrix/render.hpp"
 #include "render/tar_writer.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <fstream>
@@ -45,6 +47,19 @@ struct LogScan {
 };
 
 std::string short_hash(const Build& b) { return b.config_hash.substr(0, 16); }
+
+/// After a cancel: the final tags that carry this build's config hash (a labelling build stopped
+/// mid-load may have applied some of them); a tag on another image (an earlier build's) stays.
+void remove_own_tags(const Engine& engine, const Build& build) {
+    std::vector<std::string> own;
+    for (auto& t : build.tags) {
+        auto doc = engine.inspect_image(t);
+        if (!doc) continue;
+        const auto& labels = (*doc)["Config"]["Labels"];
+        if (labels.is_object() && labels.value(label::config_hash, std::string()) == build.config_hash) own.push_back(t);
+    }
+    if (!own.empty()) engine.remove_tags(own);
+}
 
 /// The context of the labelling build: FROM the unlabelled image, plus the ISA record the
 /// entrypoint guard reads (isa-features: one line of cpuinfo flags) and isa.json.
@@ -91,27 +106,45 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
         return r;
     };
     const std::string unlabelled = "pymatrix-unlabelled:" + short_hash(build);
+    // a cancel (signal or --fail-fast): no further step; temporary and own final tags removed
+    auto cancelled = [&](const char* during) {
+        engine.remove_tags({unlabelled});
+        remove_own_tags(engine, build);
+        r.cancelled = true;
+        log << fmt::format("== pymatrix: {} cancelled during {}; temporary tag removed\n", build.name, during);
+        return finish(false, fmt::format("cancelled during {}", during));
+    };
+    r.started = true;
+    if (cancel_requested()) {
+        r.started = false;
+        r.cancelled = true;
+        return finish(false, "cancelled before it started");
+    }
     log << fmt::format("== pymatrix: build {} (config hash {})\n", build.name, build.config_hash);
 
     // 1. the real build, streamed context, temporary tag only
     std::vector<std::string> args = {"buildx", "build", "--progress=plain", "--network=host", "--load",
                                      "--tag", unlabelled};
     if (!options.builder.empty()) args.insert(args.end(), {"--builder", options.builder});
+    if (options.make_jobs > 0) args.insert(args.end(), {"--build-arg", fmt::format("MAKE_JOBS={}", options.make_jobs)});
     args.push_back("-");
     log << "== docker " << [&] { std::string s; for (auto& a : args) s += a + " "; return s; }() << "\n";
     LogScan scan;
     static const std::regex step_re(R"(^#(\d+) \[([A-Za-z0-9_.-]+) (\d+/\d+)\] (.*)$)");
     static const std::regex done_re(R"(^#(\d+) DONE (\d+(\.\d+)?)s$)");
+    static const std::regex cached_re(R"(^#(\d+) CACHED$)");
     std::map<std::string, std::string> step_stage;  // BuildKit vertex number -> stage
+    std::map<std::string, std::pair<std::string, std::string>> step_text;  // vertex -> ("build 2/5", "RUN ...")
     std::string last_step;
     int rc = engine.stream(
         args, [&](const auto& write) { write_build_context(build, write); },
         [&](const std::string& line) {
-            log << line << '\n';
+            log << line << '\n' << std::flush;  // the log can be followed while the build runs
             scan.add(line);
             std::smatch m;
             if (std::regex_match(line, m, step_re)) {
                 step_stage[m[1]] = m[2];
+                step_text[m[1]] = {std::string(m[2]) + " " + std::string(m[3]), m[4]};
                 r.stage_seconds.try_emplace(m[2], 0.0);
                 std::string key = std::string(m[2]) + " " + std::string(m[3]);
                 if (options.on_step && key != last_step) {
@@ -121,9 +154,18 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
             } else if (std::regex_match(line, m, done_re)) {
                 if (auto it = step_stage.find(m[1]); it != step_stage.end())
                     r.stage_seconds[it->second] += std::stod(m[2]);
+            } else if (std::regex_match(line, m, cached_re)) {
+                if (auto it = step_text.find(m[1]); it != step_text.end()) {
+                    std::string entry = it->second.first + " " + it->second.second;
+                    if (std::find(r.cached_steps.begin(), r.cached_steps.end(), entry) == r.cached_steps.end()) {
+                        r.cached_steps.push_back(entry);
+                        if (options.on_cached) options.on_cached(build, it->second.first, it->second.second);
+                    }
+                }
             }
         });
     log.flush();
+    if (cancel_requested()) return cancelled("the image build");
     if (rc != 0) {
         engine.remove_tags({unlabelled});
         return finish(false, fmt::format("{} (exit {}; full log: {})", scan.explain(), rc, r.log.string()));
@@ -145,6 +187,7 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
         }
     }
 
+    if (cancel_requested()) return cancelled("the image build");
     // 2. what was really built, read from the image
     auto info_run = engine.run_in_image(unlabelled, {"cat", build_info_path}, "");
     BuildInfo info;
@@ -158,11 +201,13 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
     log << "== build-info: " << info_run.out << "\n";
 
     // 3. the labelled image, with its final tags
+    if (cancel_requested()) return cancelled("reading build info");
     r.labels = labels_for(build, info, now_rfc3339());
     auto largs = labelling_args(build, r.labels, options.builder);
     rc = engine.stream(
         largs, [&](const auto& write) { write_label_context(unlabelled, info, write); },
         [&](const std::string& line) { log << line << '\n'; scan.add(line); });
+    if (rc != 0 && cancel_requested()) return cancelled("labelling");
     engine.remove_tags({unlabelled});
     if (rc != 0) {
         engine.remove_tags(build.tags);

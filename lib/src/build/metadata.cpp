@@ -15,13 +15,14 @@ nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& b
             j["status"] = "skipped";
             continue;
         }
-        j["status"] = r->cached ? "cached" : r->ok ? "built" : "failed";
+        j["status"] = r->cached ? "cached" : r->ok ? "built" : r->cancelled ? (r->started ? "cancelled" : "skipped") : "failed";
         j["error"] = r->error;
         j["image_id"] = r->image_id;
         j["digest"] = r->image_id;  // the image config digest ("sha256:..."), which the Id is
         j["size_bytes"] = r->size_bytes;
         j["duration_seconds"] = r->seconds;
         j["stage_seconds"] = r->stage_seconds;
+        j["cached_steps"] = r->cached_steps;
         j["log"] = r->log.string();
     }
     return doc;

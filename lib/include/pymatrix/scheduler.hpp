@@ -1,0 +1,92 @@
+// pymatrix/scheduler.hpp: running a matrix of builds: build once (cached builds are skipped),
+// shared stages built once per group, up to N builds in parallel with `make -j` split between
+// them, keep going or fail fast, and cancellation (pymatrix/cancel.hpp). Build failures are
+// results, not exceptions; throws EnvironmentError when the engine disappears.
+#pragma once
+
+#include "pymatrix/build.hpp"
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pymatrix {
+
+/// Builds that share their `build-deps` and `source` Dockerfile stages: the same base image, the
+/// same CPython tarball (sha256) and the same extra build packages render those two stages
+/// identically, so BuildKit runs them once and every build of the group finds them CACHED.
+struct SharedStage {
+    std::string base_image;                   ///< FROM of the stages
+    std::string source_name;                  ///< tarball name in the context, e.g. "Python-3.13.5.tar.xz"
+    std::string source_sha256;                ///< its sha256 (64 hex)
+    std::vector<std::string> build_packages;  ///< the profiles' extra Debian packages (same for all)
+    std::vector<std::size_t> builds;          ///< indices into the build list, in matrix order
+    /// "debian:bookworm-slim, Python-3.13.5.tar.xz" (+ ", packages: a b" when there are some).
+    std::string describe() const;
+};
+
+/// Groups `builds` by shared stages, in order of first appearance. Throws nothing.
+std::vector<SharedStage> shared_stages(const std::vector<Build>& builds);
+
+/// Outcome of building one group's shared stages.
+struct SharedStageResult {
+    bool ok = false;
+    bool cached = false;      ///< every step was already in BuildKit's cache (nothing ran)
+    bool cancelled = false;   ///< stopped by request_cancel()
+    double seconds = 0;       ///< wall time, seconds
+    int steps_run = 0;        ///< steps BuildKit executed (not CACHED)
+    std::string error;        ///< why it failed, "" when ok
+    std::filesystem::path log;///< <log dir>/shared-<n>.log
+};
+
+/// Builds the `source` target (build-deps, then source) of `stage` with the context of its
+/// first build: `docker buildx build --target source --output type=cacheonly` (nothing is
+/// tagged or loaded: the steps land in BuildKit's cache, where the builds find them). `index`
+/// numbers the log file (<log_dir>/shared-<index>.log). Throws EnvironmentError when docker vanished.
+SharedStageResult build_shared_stage(const Engine& engine, const Build& first, const SharedStage& stage,
+                                     std::size_t index, const BuildOptions& options);
+
+/// `make -j` for each of `parallel` builds running at once on `cores` cores: max(1, cores / parallel),
+/// so the builds together use every core without oversubscribing them. `parallel` 0 counts as 1.
+unsigned make_jobs_for(unsigned cores, unsigned parallel);
+
+/// Options of run_builds().
+struct ScheduleOptions {
+    unsigned jobs = 1;          ///< builds run at once (`--jobs`); 0 counts as 1
+    bool fail_fast = false;     ///< after the first failure: start no more builds, cancel running ones
+    unsigned cores = 0;         ///< cores to split between builds; 0 = std::thread::hardware_concurrency()
+    BuildOptions build;         ///< log dir, builder, on_step/on_cached (called from worker threads);
+                                ///< make_jobs is set by the scheduler
+    /// Called (from any thread, one call at a time) as things happen: a group's shared stage starts
+    /// (`stage` index into ScheduleResult::stages) or finishes, a build starts (index into the
+    /// build list) or finishes.
+    std::function<void(std::size_t stage, const SharedStage&)> on_stage_start;
+    std::function<void(std::size_t stage, const SharedStage&, const SharedStageResult&)> on_stage_done;
+    std::function<void(std::size_t build)> on_build_start;
+    std::function<void(std::size_t build, const BuildResult&)> on_build_done;
+};
+
+/// What run_builds() did.
+struct ScheduleResult {
+    std::vector<BuildResult> results;           ///< one per build, in matrix order (see status())
+    std::vector<SharedStage> stages;            ///< the groups that had at least one build to run
+    std::vector<SharedStageResult> stage_results;  ///< parallel to `stages`
+    unsigned make_jobs = 0;                     ///< `make -j` each build got
+};
+
+/// "built", "cached", "failed", "cancelled" (stopped while running) or "skipped" (never started:
+/// cancelled or --fail-fast before its turn).
+std::string status(const BuildResult& result);
+
+/// Runs every build: first find_cached() for each (cached builds are done), then the shared
+/// stages of the groups with builds left, then those builds, at most `jobs` at a time, each
+/// with `make -j make_jobs_for(cores, min(jobs, builds left))`. A failed shared stage fails its
+/// group's builds without starting them. Keeps going after a failure unless `fail_fast`, which
+/// calls request_cancel(CancelReason::fail_fast). After request_cancel() (a signal, or fail-fast)
+/// no build starts; running ones stop and clean up (build_one). Throws EnvironmentError when the
+/// engine disappears (after the running builds have stopped).
+ScheduleResult run_builds(const Engine& engine, const std::vector<Build>& builds, const ScheduleOptions& options);
+
+}  // namespace pymatrix

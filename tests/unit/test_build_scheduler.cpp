@@ -1,0 +1,141 @@
+// The scheduler's pure parts: shared-stage groups, make -j split, statuses, the cancel registry.
+#include <doctest/doctest.h>
+
+#include "pymatrix/cancel.hpp"
+#include "pymatrix/render.hpp"
+#include "pymatrix/scheduler.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+
+using namespace pymatrix;
+
+namespace {
+std::vector<Build> matrix() {
+    auto f = load_matrix_string(R"([pythons."3.13"]
+version = "3.13.5"
+source = "Python-3.13.5.tar.xz"
+sha256 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
+[pythons."3.11"]
+version = "3.11.2"
+source = "Python-3.11.2.tar.gz"
+sha256 = "2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849"
+[profiles.default]
+[profiles.opt-v3]
+cflags_nodist = "-O3"
+march = "x86-64-v3"
+[profiles.libtool]
+build_packages = ["libtool"]
+[profiles.other-base]
+base_image = "debian:trixie-slim"
+[matrix]
+python = ["3.13", "3.11"]
+profile = ["default", "opt-v3", "libtool", "other-base"]
+)", "m.toml");
+    return expand(f);
+}
+}  // namespace
+
+TEST_CASE("shared stages group builds by base image, tarball and extra packages") {
+    auto builds = matrix();
+    REQUIRE(builds.size() == 8);
+    auto groups = shared_stages(builds);
+    // 3.13: {default, opt-v3}, {libtool}, {other-base}; 3.11: the same three
+    REQUIRE(groups.size() == 6);
+    CHECK(groups[0].builds == std::vector<std::size_t>{0, 1});
+    CHECK(builds[0].name == "3.13-default");
+    CHECK(builds[1].name == "3.13-opt-v3");
+    CHECK(groups[0].describe() == "debian:bookworm-slim, Python-3.13.5.tar.xz");
+    CHECK(groups[1].builds == std::vector<std::size_t>{2});
+    CHECK(groups[1].describe() == "debian:bookworm-slim, Python-3.13.5.tar.xz, packages: libtool");
+    CHECK(groups[2].describe() == "debian:trixie-slim, Python-3.13.5.tar.xz");
+    CHECK(groups[3].builds == std::vector<std::size_t>{4, 5});
+    CHECK(groups[3].describe() == "debian:bookworm-slim, Python-3.11.2.tar.gz");
+    std::size_t total = 0;
+    for (auto& g : groups) total += g.builds.size();
+    CHECK(total == builds.size());
+}
+
+TEST_CASE("builds of one group render the same build-deps and source stages") {
+    auto builds = matrix();
+    auto stages_of = [](const std::string& dockerfile) {
+        auto from = dockerfile.find("FROM debian:bookworm-slim AS build-deps");
+        auto to = dockerfile.find("FROM source AS build");
+        REQUIRE(from != std::string::npos);
+        REQUIRE(to != std::string::npos);
+        return dockerfile.substr(from, to - from);
+    };
+    CHECK(stages_of(render_dockerfile(builds[0])) == stages_of(render_dockerfile(builds[1])));
+    CHECK(stages_of(render_dockerfile(builds[0])) != stages_of(render_dockerfile(builds[2])));  // + libtool
+}
+
+TEST_CASE("make -j splits the cores between parallel builds, never below 1") {
+    CHECK(make_jobs_for(2, 1) == 2);
+    CHECK(make_jobs_for(2, 2) == 1);
+    CHECK(make_jobs_for(2, 4) == 1);
+    CHECK(make_jobs_for(16, 3) == 5);
+    CHECK(make_jobs_for(8, 0) == 8);
+    CHECK(make_jobs_for(0, 2) == 1);
+}
+
+TEST_CASE("the Dockerfile takes make's parallelism from the MAKE_JOBS build argument") {
+    auto d = render_dockerfile(matrix()[0]);
+    auto arg = d.find("ARG MAKE_JOBS\n");
+    auto make = d.find("RUN make -j\"${MAKE_JOBS:-$(nproc)}\"\n");
+    REQUIRE(arg != std::string::npos);
+    REQUIRE(make != std::string::npos);
+    CHECK(arg < make);
+    CHECK(d.find("ARG MAKE_JOBS") > d.find("FROM source AS build"));  // shared stages do not depend on it
+}
+
+TEST_CASE("status of a result") {
+    BuildResult r;
+    CHECK(status(r) == "failed");
+    r.cancelled = true;
+    CHECK(status(r) == "skipped");
+    r.started = true;
+    CHECK(status(r) == "cancelled");
+    r = {};
+    r.ok = true;
+    CHECK(status(r) == "built");
+    r.cached = true;
+    CHECK(status(r) == "cached");
+}
+
+TEST_CASE("request_cancel signals registered children, also those registering later") {
+    reset_cancel();
+    CHECK_FALSE(cancel_requested());
+    pid_t a = ::fork();
+    if (a == 0) {
+        ::pause();
+        ::_exit(0);
+    }
+    {
+        ChildRegistration reg(a);
+        CHECK(running_children() >= 1);
+        request_cancel(CancelReason::sigterm);
+        int st = 0;
+        REQUIRE(::waitpid(a, &st, 0) == a);
+        CHECK(WIFSIGNALED(st));
+        CHECK(WTERMSIG(st) == SIGINT);
+    }
+    CHECK(cancel_reason() == CancelReason::sigterm);
+    request_cancel(CancelReason::fail_fast);  // the first reason stays
+    CHECK(cancel_reason() == CancelReason::sigterm);
+    pid_t b = ::fork();
+    if (b == 0) {
+        ::pause();
+        ::_exit(0);
+    }
+    {
+        ChildRegistration late(b);  // registered after the request: signalled at once
+        int st = 0;
+        REQUIRE(::waitpid(b, &st, 0) == b);
+        CHECK(WIFSIGNALED(st));
+    }
+    CHECK(running_children() == 0);
+    reset_cancel();
+    CHECK_FALSE(cancel_requested());
+}
