@@ -16,5 +16,6 @@ int cmd_inspect(const Args& args);
 int cmd_host(const Args& args);
 int cmd_check(const Args& args);
 int cmd_select(const Args& args);
+int cmd_ci_matrix(const Args& args);
 
 }  // namespace pymatrix::cli

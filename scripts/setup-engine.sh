@@ -29,7 +29,7 @@ BUILD_PKGS=(cmake g++ make pkg-config libboost-dev libboost-program-options-dev
             libboost-filesystem-dev libtomlplusplus-dev libarchive-dev libfmt-dev
             doctest-dev nlohmann-json3-dev libssl-dev clang libclang-rt-14-dev)
 ENGINE_PKGS=(docker.io debootstrap docker-registry)
-TOOL_PKGS=(ca-certificates curl dpkg-dev gpgv jq tar xz-utils)
+TOOL_PKGS=(ca-certificates curl dpkg-dev gpgv jq tar xz-utils python3-yaml hyperfine)
 
 # CPython tarballs: Debian source package, suite, upstream version, orig extension,
 # cache file name, expected sha256 (the orig tarball is upstream's tarball unchanged).

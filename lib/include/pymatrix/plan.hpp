@@ -33,13 +33,20 @@ struct Build {
     SourcePosition where;             ///< where the combination came from
 };
 
+/// The most builds one matrix may expand to. A few lines of TOML can ask for billions of
+/// combinations (ten axes of ten values); expand() refuses more than this before allocating
+/// them. 100,000 is ten times the largest matrix benchmarked (bench/README.md: 10,000 builds
+/// plan in well under a second) and far beyond what any CI fans out (GitHub: 256 jobs per matrix).
+inline constexpr std::size_t max_builds = 100000;
+
 /// Expands the matrix (GitHub-Actions semantics): the cartesian product of the axes in order
 /// (python, profile, then extra axes), minus every combination that matches an `exclude`
 /// entry on all of that entry's keys; then each `include` entry either extends the matching
 /// combinations with its extra keys or, when it matches none, adds a new combination.
 /// Extra axes override the profile setting of the same name.
 /// Throws ConfigError when two builds get the same name or the same tag, or a tag cannot be
-/// made valid.
+/// made valid, or when the axes' product plus the include entries exceeds max_builds (named
+/// file:line of [matrix], key "matrix", with the product and each axis' size).
 std::vector<Build> expand(const MatrixFile& file);
 
 /// The argument vector passed to ./configure for `settings` (CPython's configure.ac option
