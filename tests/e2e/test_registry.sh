@@ -104,8 +104,10 @@ assert_not_contains "$out" "log:" "second run built nothing"
 assert_eq "$before" "$(writes)" "second run wrote nothing to the registry"
 assert_eq "" "$(docker images -q "$R")" "second run pulled nothing"
 echo "# second build --push: ${elapsed_ms} ms"
-(( elapsed_ms < 2000 )) || fail "second build --push took ${elapsed_ms} ms (goal: under 2 s)"
-ok "second build --push under 2 s"
+limit_ms=${PYMATRIX_E2E_CACHED_MS:-2000}   # the goal; raise it only on a machine known to be overloaded
+(( elapsed_ms < limit_ms )) ||
+    fail "second build --push took ${elapsed_ms} ms (limit ${limit_ms} ms; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+ok "second build --push under ${limit_ms} ms"
 
 # 6. the readable tag names another image (an older build): moved back, the hash tag untouched
 docker tag debian:bookworm-slim "$R:3.13.5-default"

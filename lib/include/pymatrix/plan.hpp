@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,11 @@ std::vector<std::string> configure_arguments(const ProfileSettings& settings);
 /// profile, axes, configure_args, cflags, cflags_nodist, ldflags, ldflags_nodist, base_image,
 /// build_packages, tags, config_hash, notes, warnings}]}.
 nlohmann::json plan_to_json(const MatrixFile& file, const std::vector<Build>& builds);
+
+/// Writes plan_to_json(file, builds).dump(2) followed by a newline to `out`, byte for byte, one
+/// build at a time (memory stays that of one build's JSON; used by `plan --format json`).
+/// Throws nothing itself; the stream's state reports write errors.
+void write_plan_json(std::ostream& out, const MatrixFile& file, const std::vector<Build>& builds);
 
 /// One build as in plan_to_json()'s "builds" array.
 nlohmann::json build_to_json(const Build& build);

@@ -154,6 +154,7 @@ std::vector<Build> expand(const MatrixFile& file) {
     }
 
     std::vector<Build> builds;
+    builds.reserve(combos.size());
     std::map<std::string, std::size_t> by_name, by_tag;
     for (std::size_t i = 0; i < combos.size(); ++i) {
         const Combo& c = combos[i];
