@@ -1,5 +1,5 @@
 // pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME] [--jobs N] [--fail-fast]
-//                [--progress MODE] [--metadata-file F]
+//                [--progress MODE] [--metadata-file F] [--push [--repository R]]
 #include "build_report.hpp"
 #include "commands.hpp"
 #include "output.hpp"
@@ -11,6 +11,7 @@
 #include "pymatrix/scheduler.hpp"
 
 #include <unistd.h>
+#include "pymatrix/registry.hpp"
 
 #include <fmt/format.h>
 
@@ -27,7 +28,7 @@ namespace pymatrix::cli {
 int cmd_build(const Args& args) {
     const std::string usage =
         "pymatrix build FILE [--only NAME]... [--jobs N] [--fail-fast] [--progress auto|tty|plain|quiet]\n"
-        "                    [--log-dir DIR] [--builder NAME] [--metadata-file F]";
+        "                    [--log-dir DIR] [--builder NAME] [--metadata-file F] [--push] [--repository HOST[:PORT]/PATH]";
     po::options_description desc("build options");
     desc.add_options()("help,h", "show this help")("only", po::value<std::vector<std::string>>(),
                                                     "build only this build name (repeatable)")(
@@ -37,6 +38,8 @@ int cmd_build(const Args& args) {
         "jobs,j", po::value<unsigned>()->default_value(1), "builds run in parallel (make -j gets cores / N each)")(
         "fail-fast", "after the first failure: start no more builds, cancel the running ones")(
         "progress", po::value<std::string>()->default_value("auto"), "auto|tty|plain|quiet")(
+        "push", "push every tag to its registry; a build whose config hash the registry holds is not built")(
+        "repository", po::value<std::string>(), "image repository for every build, instead of [defaults].repository")(
         "file", po::value<std::vector<std::string>>());
     auto vm = parse_options(args, desc, "file", usage);
     if (vm.count("help")) {
@@ -52,6 +55,8 @@ int cmd_build(const Args& args) {
     const auto mode = parse_progress_mode(vm["progress"].as<std::string>(), tty);
     MatrixFile file;
     auto builds = prepare_builds(path, file, only);
+    const bool push = vm.count("push") > 0;
+    if (vm.count("repository")) override_repository(builds, vm["repository"].as<std::string>());
     Engine engine;
     engine.require_ready();
     std::set<std::string> bases;
@@ -61,6 +66,7 @@ int cmd_build(const Args& args) {
     ScheduleOptions options;
     options.jobs = jobs;
     options.fail_fast = vm.count("fail-fast") > 0;
+    options.push = push;
     options.build.log_dir = vm["log-dir"].as<std::string>();
     options.build.builder = vm["builder"].as<std::string>();
     Progress progress(mode, colour_enabled(mode, tty, std::getenv("NO_COLOR")), builds, options.build.log_dir,
@@ -74,6 +80,8 @@ int cmd_build(const Args& args) {
     const auto& results = run.results;
     std::cout << "\n";
     print_summary(builds, run);
+    for (auto& r : results)
+        if (!r.pushed.empty()) std::cout << fmt::format("pushed {}: {}\n", r.name, r.pushed);
     if (vm.count("metadata-file")) {
         std::string path = vm["metadata-file"].as<std::string>();
         std::string tmp = path + ".tmp";

@@ -1,9 +1,10 @@
-// pymatrix inspect IMAGE [--format table|json]
+// pymatrix inspect IMAGE [--format table|json]: a local image, or a registry reference (nothing pulled)
 #include "commands.hpp"
 #include "output.hpp"
 
 #include "pymatrix/engine.hpp"
 #include "pymatrix/labels.hpp"
+#include "pymatrix/registry.hpp"
 
 #include <fmt/format.h>
 
@@ -30,15 +31,27 @@ int cmd_inspect(const Args& args) {
     const std::string ref = vm["image"].as<std::vector<std::string>>()[0];
     Engine engine;
     auto doc = engine.inspect_image(ref);
-    if (!doc) throw ConfigError({}, "IMAGE", fmt::format("no local image '{}'", ref));
+    nlohmann::json all, out;
+    if (doc) {
+        all = (*doc)["Config"]["Labels"];
+        out = {{"image", ref}, {"source", "local"}, {"id", doc->value("Id", "")}, {"size_bytes", doc->value("Size", 0ull)}};
+    } else if (ref.find('/') != std::string::npos && ref.substr(0, ref.find('/')) == registry_host(ref)) {
+        // HOST[:PORT]/PATH:TAG not in the local store: read it from its registry, pulling nothing
+        auto remote = inspect_remote(engine, ref);
+        if (!remote) throw ConfigError({}, "IMAGE", fmt::format("{}: not in the local store and not in its registry", ref));
+        all = remote->labels;
+        out = {{"image", ref}, {"source", "registry"}, {"digest", remote->digest}};
+    } else {
+        throw ConfigError({}, "IMAGE", fmt::format("no local image '{}' (a registry reference names its host: "
+                                                   "HOST[:PORT]/PATH:TAG)", ref));
+    }
     nlohmann::json labels = nlohmann::json::object();
-    auto all = (*doc)["Config"]["Labels"];
     if (all.is_object())
         for (auto& [k, v] : all.items())
             if (k.rfind("io.pymatrix.", 0) == 0 || k.rfind("org.opencontainers.image.", 0) == 0) labels[k] = v;
     bool labelled = labels.contains(label::config_args);
-    nlohmann::json out = {{"image", ref}, {"id", doc->value("Id", "")}, {"size_bytes", doc->value("Size", 0ull)},
-                          {"labelled", labelled}, {"labels", labels}};
+    out["labelled"] = labelled;
+    out["labels"] = labels;
     if (labelled) {
         std::vector<std::string> features;
         std::string f = labels.value(label::isa_features, "");

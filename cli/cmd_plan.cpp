@@ -30,7 +30,7 @@ int cmd_plan(const Args& args) {
     MatrixFile file;
     auto builds = prepare_builds(path, file);
     if (format == "json") {
-        std::cout << plan_to_json(file, builds).dump(2) << '\n';
+        write_plan_json(std::cout, file, builds);
         return exit_ok;
     }
     std::vector<std::vector<std::string>> rows = {{"NAME", "PYTHON", "PROFILE", "CONFIG HASH", "TAGS"}};

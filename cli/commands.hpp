@@ -17,5 +17,6 @@ int cmd_host(const Args& args);
 int cmd_check(const Args& args);
 int cmd_select(const Args& args);
 int cmd_bench(const Args& args);
+int cmd_ci_matrix(const Args& args);
 
 }  // namespace pymatrix::cli

@@ -17,9 +17,13 @@ verbs:
   plan FILE [--format table|json]          the expanded builds: configure argv, flags, tags, hash
   generate FILE -o DIR                     one Dockerfile (and context files) per build
   build FILE [--only NAME]... [--jobs N] [--fail-fast] [--progress auto|tty|plain|quiet]
-             [--log-dir D] [--builder B] [--metadata-file F]
-                                           build, label and tag every image with docker buildx
-  inspect IMAGE [--format table|json]      the pymatrix labels of a local image, decoded
+             [--log-dir D] [--builder B] [--metadata-file F] [--push] [--repository R]
+                                           build, label and tag every image with docker buildx;
+                                           --push: build once against the registry, push every tag
+  ci-matrix FILE --format github|gitlab [--only NAME]... [--repository R]
+                                           one CI job per build (GitHub strategy.matrix JSON,
+                                           GitLab child pipeline YAML)
+  inspect IMAGE [--format table|json]      the pymatrix labels of a local image or registry reference
   host [--format table|json]               this machine's arch, vendor, model, x86-64 level, flags
   check IMAGE... [--target-cpuinfo F | --target-level L] [--allow-unlabelled] [--format table|json]
                                            the deployment gate: can the target CPU run the image?
@@ -51,7 +55,7 @@ int main(int argc, char** argv) {
     static const std::map<std::string, int (*)(const cli::Args&)> verbs = {
         {"plan", cli::cmd_plan}, {"generate", cli::cmd_generate}, {"build", cli::cmd_build},
         {"inspect", cli::cmd_inspect}, {"host", cli::cmd_host}, {"check", cli::cmd_check},
-        {"select", cli::cmd_select}, {"bench", cli::cmd_bench}};
+        {"select", cli::cmd_select}, {"bench", cli::cmd_bench}, {"ci-matrix", cli::cmd_ci_matrix}};
     auto it = verbs.find(args[0]);
     if (it == verbs.end()) {
         std::cerr << fmt::format("pymatrix: unknown verb '{}' (try pymatrix --help)\n", args[0]);

@@ -10,9 +10,7 @@
 
 namespace pymatrix::cli {
 
-std::vector<Build> prepare_builds(const std::string& path, MatrixFile& file, const std::vector<std::string>& only) {
-    file = load_matrix_file(path);
-    auto builds = expand(file);
+void select_builds(std::vector<Build>& builds, const std::vector<std::string>& only) {
     if (!only.empty()) {
         std::string names;
         for (auto& b : builds) names += (names.empty() ? "" : ", ") + b.name;
@@ -25,6 +23,12 @@ std::vector<Build> prepare_builds(const std::string& path, MatrixFile& file, con
         }
         std::erase_if(builds, [&](const Build& b) { return !wanted.count(b.name); });
     }
+}
+
+std::vector<Build> prepare_builds(const std::string& path, MatrixFile& file, const std::vector<std::string>& only) {
+    file = load_matrix_file(path);
+    auto builds = expand(file);
+    select_builds(builds, only);
     for (auto& b : builds) {
         for (auto& n : b.notes) std::cerr << fmt::format("pymatrix: note: {}: {}\n", b.name, n);
         for (auto& w : b.warnings) std::cerr << fmt::format("pymatrix: warning: {}: {}\n", b.name, w);

@@ -186,7 +186,10 @@ void Progress::build_done(std::size_t i, const BuildResult& r) {
     failed_ += !r.ok && !r.cancelled;
     const Build& b = builds_[i];
     std::string line;
-    if (r.cached)
+    if (r.cached && r.in_registry)
+        line = fmt::format("==> [{}/{}] {} {}: the registry holds {} with config hash {}", i + 1, builds_.size(),
+                           r.name, status_word(r), r.tags.empty() ? "" : r.tags.back(), b.config_hash.substr(0, 12));
+    else if (r.cached)
         line = fmt::format("==> [{}/{}] {} {}: {} already holds config hash {}", i + 1, builds_.size(), r.name,
                            status_word(r), r.tags.empty() ? "" : r.tags.back(), b.config_hash.substr(0, 12));
     else if (r.ok)

@@ -29,7 +29,7 @@ BUILD_PKGS=(cmake g++ make pkg-config libboost-dev libboost-program-options-dev
             libboost-filesystem-dev libtomlplusplus-dev libarchive-dev libfmt-dev
             doctest-dev nlohmann-json3-dev libssl-dev clang libclang-rt-14-dev)
 ENGINE_PKGS=(docker.io debootstrap docker-registry)
-TOOL_PKGS=(ca-certificates curl dpkg-dev gpgv jq tar xz-utils)
+TOOL_PKGS=(ca-certificates curl dpkg-dev gpgv jq tar xz-utils python3-yaml hyperfine)
 # pymatrix bench: gnuplot renders the report's plots; the tests load the report in headless chromium.
 BENCH_PKGS=(gnuplot-nox chromium)
 

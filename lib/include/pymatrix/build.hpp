@@ -45,11 +45,16 @@ struct BuildResult {
     std::map<std::string, std::string> labels;
     std::map<std::string, double> stage_seconds;  ///< Dockerfile stage -> seconds BuildKit spent (cached steps: 0)
     std::vector<std::string> cached_steps;        ///< steps BuildKit found CACHED: "build-deps 2/2 RUN apt-get ..."
+    std::string digest;           ///< --push: manifest digest "sha256:..." the registry serves for the tags, else ""
+    std::string pushed;           ///< --push: "<repository>@sha256:..." (pull by digest), else ""
+    bool in_registry = false;     ///< --push: found in the registry already (nothing built, pushed or pulled)
 };
 
 /// The --metadata-file document: {"file", "template_version", "builds": [...]}, each build as in
-/// plan_to_json() plus status ("built", "cached", "failed"), error, image_id, digest (the image
-/// config digest), size_bytes, duration_seconds, stage_seconds, cached_steps and log; status is
+/// plan_to_json() plus status ("built", "cached", "failed"), error, image_id, digest, pushed,
+/// size_bytes, duration_seconds, stage_seconds, cached_steps and log. `digest` is the manifest digest
+/// the registry returned when the build was pushed (--push), else the image config digest (the
+/// image id); `pushed` is "<repository>@sha256:..." after --push, else null. status is
 /// "cancelled" for a build stopped by a cancel, "skipped" for one never started or without a result.
 nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& builds,
                              const std::vector<BuildResult>& results);
@@ -81,9 +86,10 @@ BuildResult build_one(const Engine& engine, const Build& build, const BuildOptio
 std::vector<std::string> pgo_failed_tests(const std::string& log_text);
 
 /// Build once: when the local store already holds the build's config-hash tag with a matching
-/// io.pymatrix.config-hash label, returns a result marked `cached` (re-tagging the readable tag
-/// onto it if that tag moved or is missing); else std::nullopt. Throws EnvironmentError when the
-/// daemon cannot be asked.
+/// io.pymatrix.config-hash label, or any image carrying that label under another repository
+/// (e.g. the same matrix built before with another [defaults].repository or --repository),
+/// returns a result marked `cached`, tagging the build's tags onto it where they are missing or
+/// name another image; else std::nullopt. Throws EnvironmentError when the daemon cannot be asked.
 std::optional<BuildResult> find_cached(const Engine& engine, const Build& build);
 
 /// Fetches http(s) sources into the cache ($PYMATRIX_CACHE/sources, else ~/.cache/pymatrix/sources)

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,12 @@ struct Build {
     SourcePosition where;             ///< where the combination came from
 };
 
+/// The most builds one matrix may expand to. A few lines of TOML can ask for billions of
+/// combinations (ten axes of ten values); expand() refuses more than this before allocating
+/// them. 100,000 is ten times the largest matrix benchmarked (bench/README.md: 10,000 builds
+/// plan in well under a second) and far beyond what any CI fans out (GitHub: 256 jobs per matrix).
+inline constexpr std::size_t max_builds = 100000;
+
 /// Expands the matrix (GitHub-Actions semantics): the cartesian product of the axes in order
 /// (python, profile, then extra axes), minus every combination that matches an `exclude`
 /// entry on all of that entry's keys; then each `include` entry either extends the matching
@@ -44,7 +51,8 @@ struct Build {
 /// (and its warnings the function's notes); the config hash covers both, and equals the hash
 /// without them when there are none.
 /// Throws ConfigError when two builds get the same name or the same tag, or a tag cannot be
-/// made valid.
+/// made valid, or when the axes' product plus the include entries exceeds max_builds (named
+/// file:line of [matrix], key "matrix", with the product and each axis' size).
 std::vector<Build> expand(const MatrixFile& file);
 
 /// The argument vector passed to ./configure for `settings` (CPython's configure.ac option
@@ -57,6 +65,11 @@ std::vector<std::string> configure_arguments(const ProfileSettings& settings);
 /// profile, axes, configure_args, cflags, cflags_nodist, ldflags, ldflags_nodist, base_image,
 /// build_packages, toolchain_packages, tags, config_hash, notes, warnings}]}.
 nlohmann::json plan_to_json(const MatrixFile& file, const std::vector<Build>& builds);
+
+/// Writes plan_to_json(file, builds).dump(2) followed by a newline to `out`, byte for byte, one
+/// build at a time (memory stays that of one build's JSON; used by `plan --format json`).
+/// Throws nothing itself; the stream's state reports write errors.
+void write_plan_json(std::ostream& out, const MatrixFile& file, const std::vector<Build>& builds);
 
 /// One build as in plan_to_json()'s "builds" array.
 nlohmann::json build_to_json(const Build& build);

@@ -56,6 +56,9 @@ unsigned make_jobs_for(unsigned cores, unsigned parallel);
 struct ScheduleOptions {
     unsigned jobs = 1;          ///< builds run at once (`--jobs`); 0 counts as 1
     bool fail_fast = false;     ///< after the first failure: start no more builds, cancel running ones
+    bool push = false;          ///< --push: look each build up in its registry first (find_in_registry:
+                                ///< a hit is `cached`, nothing built), push every tag of each
+                                ///< successful build (push_build; a refused push fails the build)
     unsigned cores = 0;         ///< cores to split between builds; 0 = std::thread::hardware_concurrency()
     BuildOptions build;         ///< log dir, builder, on_step/on_cached (called from worker threads);
                                 ///< make_jobs is set by the scheduler
@@ -80,7 +83,8 @@ struct ScheduleResult {
 /// cancelled or --fail-fast before its turn).
 std::string status(const BuildResult& result);
 
-/// Runs every build: first find_cached() for each (cached builds are done), then the shared
+/// Runs every build: first (with `push`) find_in_registry(), then find_cached() for each (cached
+/// builds are done; with `push`, a locally cached build is pushed), then the shared
 /// stages of the groups with builds left, then those builds, at most `jobs` at a time, each
 /// with `make -j make_jobs_for(cores, min(jobs, builds left))`. A failed shared stage fails its
 /// group's builds without starting them. Keeps going after a failure unless `fail_fast`, which

@@ -2,13 +2,33 @@
 #include "pymatrix/build.hpp"
 
 namespace pymatrix {
+namespace {
+
+/// The id of a local image labelled with `hash` under any repository, or "".
+std::string image_with_hash(const Engine& engine, const std::string& hash) {
+    auto r = run_command({engine.docker(), "images", "--no-trunc", "--format", "{{.ID}}", "--filter",
+                          std::string("label=") + label::config_hash + "=" + hash});
+    if (r.exit_code != 0) return "";
+    return r.out.substr(0, r.out.find('\n'));
+}
+
+}  // namespace
 
 std::optional<BuildResult> find_cached(const Engine& engine, const Build& build) {
     const std::string& hash_tag = build.tags.back();  // <repository>:<...>-<hash12>
     auto doc = engine.inspect_image(hash_tag);
-    if (!doc) return std::nullopt;
+    auto matches = [&](const std::optional<nlohmann::json>& d) {
+        if (!d) return false;
+        const auto& labels = (*d)["Config"]["Labels"];
+        return labels.is_object() && labels.value(label::config_hash, std::string()) == build.config_hash;
+    };
+    if (!matches(doc)) {  // not under this repository: the same config under another one will do
+        std::string id = image_with_hash(engine, build.config_hash);
+        if (id.empty()) return std::nullopt;
+        doc = engine.inspect_image(id);
+        if (!matches(doc)) return std::nullopt;
+    }
     const auto& labels = (*doc)["Config"]["Labels"];
-    if (!labels.is_object() || labels.value(label::config_hash, std::string()) != build.config_hash) return std::nullopt;
     BuildResult r;
     r.name = build.name;
     r.ok = true;

@@ -18,7 +18,9 @@ nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& b
         j["status"] = r->cached ? "cached" : r->ok ? "built" : r->cancelled ? (r->started ? "cancelled" : "skipped") : "failed";
         j["error"] = r->error;
         j["image_id"] = r->image_id;
-        j["digest"] = r->image_id;  // the image config digest ("sha256:..."), which the Id is
+        // pushed: the manifest digest the registry serves; else the image config digest (the Id)
+        j["digest"] = r->digest.empty() ? r->image_id : r->digest;
+        j["pushed"] = r->pushed.empty() ? nlohmann::json(nullptr) : nlohmann::json(r->pushed);
         j["size_bytes"] = r->size_bytes;
         j["duration_seconds"] = r->seconds;
         j["stage_seconds"] = r->stage_seconds;

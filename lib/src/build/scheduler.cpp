@@ -1,6 +1,7 @@
 // Running a matrix: build once, shared stages first, then up to N builds at a time with
 // `make -j` split between them; keep going or fail fast; stop on a cancel request.
 #include "pymatrix/cancel.hpp"
+#include "pymatrix/registry.hpp"
 #include "pymatrix/scheduler.hpp"
 
 #include <fmt/format.h>
@@ -75,13 +76,15 @@ ScheduleResult run_builds(const Engine& engine, const std::vector<Build>& builds
     };
     auto build_done = [&](std::size_t i, const BuildResult& r) {
         out.results[i] = r;
+        if (options.push) push_build(engine, builds[i], out.results[i]);  // no-op unless ok and not in the registry
         if (options.on_build_done) serial([&] { options.on_build_done(i, out.results[i]); });
     };
 
-    // 1. build once: a config-hash tag already in the store is the result
+    // 1. build once: a config-hash tag already in the registry (--push) or the store is the result
     std::vector<std::size_t> todo;
     for (std::size_t i = 0; i < builds.size(); ++i) {
         if (cancel_requested()) build_done(i, not_started(builds[i], "cancelled before it started", true));
+        else if (auto remote = options.push ? find_in_registry(engine, builds[i]) : std::nullopt) build_done(i, *remote);
         else if (auto cached = find_cached(engine, builds[i])) build_done(i, *cached);
         else todo.push_back(i);
     }

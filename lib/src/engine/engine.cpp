@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <future>
 
 namespace pymatrix {
 namespace detail {
@@ -24,11 +25,14 @@ Engine::Engine() {
 }
 
 void Engine::require_ready() const {
+    // both questions at once: each is a docker CLI start (the buildx one two), which is most of a
+    // cached re-run's time on a busy machine
+    auto buildx = std::async(std::launch::async, [&] { return run_command({docker_, "buildx", "version"}); });
     auto v = run_command({docker_, "version", "--format", "{{.Server.Version}}"});
+    auto b = buildx.get();
     if (v.exit_code != 0)
         throw EnvironmentError(fmt::format("no Docker daemon answers ({}); start one with scripts/setup-engine.sh",
                                            first_line(v.err.empty() ? v.out : v.err)));
-    auto b = run_command({docker_, "buildx", "version"});
     if (b.exit_code != 0)
         throw EnvironmentError(fmt::format("docker buildx is not installed ({}); install it with scripts/setup-engine.sh",
                                            first_line(b.err.empty() ? b.out : b.err)));

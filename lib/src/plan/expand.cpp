@@ -91,6 +91,28 @@ std::vector<Build> expand(const MatrixFile& file) {
         axis_keys.insert(k);
         axis_order.push_back(k);
     }
+    // 0. refuse a matrix that would be too big, before allocating it (checked multiplication)
+    {
+        std::size_t product = m.axes.empty() ? 0 : 1;
+        bool over = false;
+        double shown = m.axes.empty() ? 0 : 1;  // for the message only: exact up to 2^53
+        std::string sizes;
+        for (auto& [axis, values] : m.axes) {
+            shown *= static_cast<double>(values.size());
+            sizes += fmt::format("{}{} {}", sizes.empty() ? "" : " x ", values.size(), axis);
+            if (values.empty()) product = 0, over = false;  // an empty axis empties the product
+            if (product == 0) continue;
+            if (product > max_builds / values.size()) over = true;
+            else product *= values.size();
+        }
+        if (over || product + m.include.size() > max_builds)
+            throw ConfigError(m.where, "matrix",
+                              fmt::format("the matrix expands to {} combinations ({}{}): more than the {} builds "
+                                          "pymatrix accepts in one file; split the matrix or narrow its axes",
+                                          fmt::format("{:.0f}", shown),
+                                          sizes, m.include.empty() ? "" : fmt::format(", plus {} include entries", m.include.size()),
+                                          max_builds));
+    }
     // 1. cartesian product, 2. exclude (partial match on the entry's keys)
     std::vector<Combo> combos;
     std::vector<SourcePosition> wheres;
@@ -133,6 +155,7 @@ std::vector<Build> expand(const MatrixFile& file) {
     }
 
     std::vector<Build> builds;
+    builds.reserve(combos.size());
     std::map<std::string, std::size_t> by_name, by_tag;
     for (std::size_t i = 0; i < combos.size(); ++i) {
         const Combo& c = combos[i];

@@ -19,8 +19,12 @@ std::string util::Sha256::hex() {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_DigestFinal_ex(ctx_.get(), md, &len);
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out(2 * len, '0');
+    for (unsigned i = 0; i < len; ++i) {
+        out[2 * i] = digits[md[i] >> 4];
+        out[2 * i + 1] = digits[md[i] & 15];
+    }
     return out;
 }
 

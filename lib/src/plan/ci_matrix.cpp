@@ -1,0 +1,59 @@
+// A matrix as CI jobs: GitHub Actions strategy.matrix JSON, GitLab child pipeline YAML.
+#include "pymatrix/ci_matrix.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace pymatrix {
+namespace {
+
+std::string sh_quote(const std::string& s) {
+    static const std::string plain = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/:=+@%";
+    if (!s.empty() && s.find_first_not_of(plain) == std::string::npos) return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+/// A YAML double-quoted scalar: JSON string escaping is a subset of YAML's.
+std::string yaml_str(const std::string& s) { return nlohmann::json(s).dump(); }
+
+}  // namespace
+
+std::string ci_build_command(const CiJobCommand& c, const std::string& build_name) {
+    std::string cmd = "pymatrix build " + sh_quote(c.file) + " --only " + sh_quote(build_name) + " --push";
+    if (!c.repository.empty()) cmd += " --repository " + sh_quote(c.repository);
+    return cmd;
+}
+
+std::string github_matrix(const std::vector<Build>& builds) {
+    nlohmann::ordered_json include = nlohmann::ordered_json::array();
+    for (const auto& b : builds)
+        include.push_back(nlohmann::ordered_json{{"build", b.name},
+                                                 {"python", b.python.version},
+                                                 {"python_key", b.python.key},
+                                                 {"profile", b.profile},
+                                                 {"tag", b.tags.front()},
+                                                 {"config_hash", b.config_hash.substr(0, 12)}});
+    return nlohmann::ordered_json{{"include", include}}.dump();
+}
+
+std::string gitlab_pipeline(const std::vector<Build>& builds, const CiJobCommand& command) {
+    std::string y = "# GitLab CI child pipeline written by pymatrix ci-matrix: one job per build of " + command.file +
+                    ".\n# Each job builds and pushes its build only; a build the registry already holds with the same\n"
+                    "# config hash is reported cached and neither built nor pulled.\n"
+                    "stages:\n  - build\n";
+    for (const auto& b : builds) {
+        y += "\n" + yaml_str("build:" + b.name) + ":\n";
+        y += "  stage: build\n";
+        y += "  variables:\n";
+        y += "    PYMATRIX_BUILD: " + yaml_str(b.name) + "\n";
+        y += "    PYMATRIX_PYTHON: " + yaml_str(b.python.version) + "\n";
+        y += "    PYMATRIX_PROFILE: " + yaml_str(b.profile) + "\n";
+        y += "    PYMATRIX_CONFIG_HASH: " + yaml_str(b.config_hash.substr(0, 12)) + "\n";
+        y += "  script:\n";
+        y += "    - " + yaml_str(ci_build_command(command, b.name)) + "\n";
+    }
+    return y;
+}
+
+}  // namespace pymatrix
