@@ -38,7 +38,7 @@ echo "$out" | tail -8
 assert_eq 3 "$rc" "three failing builds exit 3"
 assert_contains "$out" "==> shared stage 1 build-deps+source ($base, Python-3.13.5.tar.xz) for 3 builds: 3.13-a 3.13-b 3.13-c" \
     "the shared stage is announced with its builds"
-[[ "$out" =~ "shared stage 1 build-deps+source ($base, Python-3.13.5.tar.xz): built in "[0-9ms]+", used by 3 builds; apt step CACHED in 3 of 3" ]] \
+[[ "$out" =~ "shared stage 1 build-deps+source ($base, Python-3.13.5.tar.xz): built in "[0-9.ms]+", used by 3 builds; apt step CACHED in 3 of 3" ]] \
     || fail "summary line of the shared stage: $out"
 ok "summary: shared stage built once, used by 3 builds, apt step CACHED in all 3"
 logs="$TMP/.pymatrix/logs"
