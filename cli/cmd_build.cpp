@@ -35,7 +35,7 @@ int cmd_build(const Args& args) {
         "log-dir", po::value<std::string>()->default_value(".pymatrix/logs"), "where each build's full log goes")(
         "builder", po::value<std::string>()->default_value(""), "docker buildx builder to use")(
         "metadata-file", po::value<std::string>(), "write per-build JSON (plan fields, status, id, size, stage times)")(
-        "jobs,j", po::value<unsigned>()->default_value(1), "builds run in parallel (make -j gets cores / N each)")(
+        "jobs,j", po::value<int>()->default_value(1), "builds run in parallel (make -j gets cores / N each)")(
         "fail-fast", "after the first failure: start no more builds, cancel the running ones")(
         "progress", po::value<std::string>()->default_value("auto"), "auto|tty|plain|quiet")(
         "push", "push every tag to its registry; a build whose config hash the registry holds is not built")(
@@ -49,8 +49,9 @@ int cmd_build(const Args& args) {
     const std::string path = single_file(vm, usage);
     std::vector<std::string> only;
     if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
-    const unsigned jobs = vm["jobs"].as<unsigned>();
-    if (jobs < 1) throw ConfigError({}, "--jobs", "must be at least 1");
+    const int jobs_given = vm["jobs"].as<int>();  // int: "-1" must not wrap to 4294967295
+    if (jobs_given < 1 || jobs_given > 1024) throw ConfigError({}, "--jobs", "must be between 1 and 1024");
+    const unsigned jobs = static_cast<unsigned>(jobs_given);
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
     const auto mode = parse_progress_mode(vm["progress"].as<std::string>(), tty);
     MatrixFile file;

@@ -19,7 +19,12 @@ po::variables_map parse_options(const std::vector<std::string>& args, const po::
     if (!positional_name.empty()) pos.add(positional_name.c_str(), -1);
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+        po::store(po::command_line_parser(args)
+                      .options(all)
+                      .positional(pos)
+                      // no abbreviations: --re must not silently mean --repository
+                      .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                      .run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         throw ConfigError({}, "", fmt::format("{} (usage: {})", e.what(), usage));

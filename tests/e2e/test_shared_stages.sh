@@ -76,7 +76,10 @@ assert_contains "$err" "--fail-fast: stopped after the first failure: stopped wh
 
 run "$PYMATRIX" build "$TMP/shared.toml" --jobs 0
 assert_eq 2 "$rc" "--jobs 0 exits 2"
-assert_contains "$err" "--jobs: must be at least 1" "--jobs 0 is named"
+assert_contains "$err" "--jobs: must be between 1 and 1024" "--jobs 0 is named"
+run "$PYMATRIX" build "$TMP/shared.toml" --jobs=-1
+assert_eq 2 "$rc" "--jobs=-1 exits 2 (it must not wrap to a huge unsigned)"
+assert_contains "$err" "--jobs: must be between 1 and 1024" "--jobs=-1 is named"
 run "$PYMATRIX" build "$TMP/shared.toml" --progress fancy
 assert_eq 2 "$rc" "--progress fancy exits 2"
 assert_contains "$err" "--progress: 'fancy' is not one of auto, tty, plain, quiet" "--progress value is named"
