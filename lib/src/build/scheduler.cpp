@@ -143,7 +143,8 @@ ScheduleResult run_builds(const Engine& engine, const std::vector<Build>& builds
         if (options.on_build_start) serial([&] { options.on_build_start(i); });
         BuildResult r = build_one(engine, builds[i], bopt);
         build_done(i, r);
-        if (!r.ok && !r.cancelled && options.fail_fast) request_cancel(CancelReason::fail_fast);
+        const BuildResult& done = out.results[i];  // after push_build: a refused push counts as a failure
+        if (!done.ok && !done.cancelled && options.fail_fast) request_cancel(CancelReason::fail_fast);
     });
     return out;
 }
