@@ -107,11 +107,19 @@ TEST_CASE("status of a result") {
 TEST_CASE("request_cancel signals registered children, also those registering later") {
     reset_cancel();
     CHECK_FALSE(cancel_requested());
+    // The child must die of SIGINT's default action, not run doctest's crash handler (inherited
+    // through fork): SIGINT is blocked across the fork and unblocked after the handler is reset.
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    ::sigprocmask(SIG_BLOCK, &block, &old);
     pid_t a = ::fork();
     if (a == 0) {
-        ::pause();
-        ::_exit(0);
+        ::signal(SIGINT, SIG_DFL);
+        ::sigprocmask(SIG_SETMASK, &old, nullptr);
+        for (;;) ::pause();
     }
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
     {
         ChildRegistration reg(a);
         CHECK(running_children() >= 1);
@@ -124,11 +132,14 @@ TEST_CASE("request_cancel signals registered children, also those registering la
     CHECK(cancel_reason() == CancelReason::sigterm);
     request_cancel(CancelReason::fail_fast);  // the first reason stays
     CHECK(cancel_reason() == CancelReason::sigterm);
+    ::sigprocmask(SIG_BLOCK, &block, &old);
     pid_t b = ::fork();
     if (b == 0) {
-        ::pause();
-        ::_exit(0);
+        ::signal(SIGINT, SIG_DFL);
+        ::sigprocmask(SIG_SETMASK, &old, nullptr);
+        for (;;) ::pause();
     }
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
     {
         ChildRegistration late(b);  // registered after the request: signalled at once
         int st = 0;
