@@ -104,22 +104,28 @@ TEST_CASE("status of a result") {
     CHECK(status(r) == "cached");
 }
 
-TEST_CASE("request_cancel signals registered children, also those registering later") {
-    reset_cancel();
-    CHECK_FALSE(cancel_requested());
-    // The child must die of SIGINT's default action, not run doctest's crash handler (inherited
-    // through fork): SIGINT is blocked across the fork and unblocked after the handler is reset.
+/// A child that waits for a signal and dies of SIGINT's default action, not of doctest's crash
+/// handler (inherited through fork): SIGINT stays blocked across the fork until the child has
+/// reset its handler.
+static pid_t fork_waiting_child() {
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     ::sigprocmask(SIG_BLOCK, &block, &old);
-    pid_t a = ::fork();
-    if (a == 0) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
         ::signal(SIGINT, SIG_DFL);
         ::sigprocmask(SIG_SETMASK, &old, nullptr);
         for (;;) ::pause();
     }
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return pid;
+}
+
+TEST_CASE("request_cancel signals registered children, also those registering later") {
+    reset_cancel();
+    CHECK_FALSE(cancel_requested());
+    pid_t a = fork_waiting_child();
     {
         ChildRegistration reg(a);
         CHECK(running_children() >= 1);
@@ -132,14 +138,7 @@ TEST_CASE("request_cancel signals registered children, also those registering la
     CHECK(cancel_reason() == CancelReason::sigterm);
     request_cancel(CancelReason::fail_fast);  // the first reason stays
     CHECK(cancel_reason() == CancelReason::sigterm);
-    ::sigprocmask(SIG_BLOCK, &block, &old);
-    pid_t b = ::fork();
-    if (b == 0) {
-        ::signal(SIGINT, SIG_DFL);
-        ::sigprocmask(SIG_SETMASK, &old, nullptr);
-        for (;;) ::pause();
-    }
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    pid_t b = fork_waiting_child();
     {
         ChildRegistration late(b);  // registered after the request: signalled at once
         int st = 0;
