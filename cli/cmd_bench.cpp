@@ -1,6 +1,6 @@
 // pymatrix bench FILE|IMAGE... [--only BUILD]... [--workload NAME | --command CMD] [--repeat N] [--duration S] [--cpus N]
 //                [--cpuset LIST] [--env K=V]... [--baseline IMAGE|BUILD] [--metadata-file F]
-//                [--format table|json] [--report FILE.html]
+//                [--format table|json] [--report FILE.html|FILE.md]
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -30,23 +30,25 @@ bool is_matrix_file(const std::string& arg) {
 int cmd_bench(const Args& args) {
     const std::string usage =
         "pymatrix bench FILE|IMAGE... [--workload NAME | --command CMD] [--repeat N] [--duration S] [--cpus N] "
-        "[--cpuset LIST] [--baseline IMAGE|BUILD] [--format table|json] [--report FILE.html]";
+        "[--cpuset LIST] [--baseline IMAGE|BUILD] [--metadata-file F]... [--format table|json] [--report FILE.html|FILE.md]";
     po::options_description desc("bench options");
     desc.add_options()("help,h", "show this help")(
         "workload", po::value<std::string>()->default_value("worker-pool"), "bundled workload: worker-pool or kernels")(
         "command", po::value<std::string>(), "your own command (sh -c, in /bench, the --mount directory); it prints one "
                                              "JSON line of metrics (workloads/README.md)")(
         "mount", po::value<std::string>(), "directory mounted read-only at /bench for --command (default: the current one)")(
-        "repeat", po::value<int>()->default_value(5), "measured runs per image, after one warm-up run")(
+        "repeat", po::value<int>()->default_value(5), "measured runs per image (3-1000), after one warm-up run")(
         "duration", po::value<double>()->default_value(10), "seconds of work per run")(
         "cpus", po::value<double>(), "docker run --cpus: a CPU quota")(
         "cpuset", po::value<std::string>(), "docker run --cpuset-cpus (default: this machine's last CPU)")(
         "env", po::value<std::vector<std::string>>(), "KEY=VALUE for the container (repeatable), e.g. PYTHON_CPU_COUNT=1")(
         "only", po::value<std::vector<std::string>>(), "bench only this build of a matrix FILE (repeatable)")(
         "baseline", po::value<std::string>(), "the image or build the others are compared with (default: the first)")(
-        "metadata-file", po::value<std::string>(), "a `pymatrix build --metadata-file` document: build times")(
+        "metadata-file", po::value<std::vector<std::string>>(),
+        "a `pymatrix build --metadata-file` document: build times (repeatable)")(
         "format", po::value<std::string>()->default_value("table"), "table or json")(
-        "report", po::value<std::string>(), "write a self-contained HTML report with plots")(
+        "report", po::value<std::string>(),
+        "write a report with plots: FILE.html (self-contained) or FILE.md (SVG files beside it)")(
         "input", po::value<std::vector<std::string>>());
     auto vm = parse_options(args, desc, "input", usage);
     if (vm.count("help")) {
@@ -81,14 +83,19 @@ int cmd_bench(const Args& args) {
         auto dir = std::filesystem::absolute(report).parent_path();
         if (!std::filesystem::is_directory(dir))
             throw ConfigError({}, "--report", fmt::format("directory '{}' does not exist", dir.string()));
+        auto ext = report.extension().string();
+        if (ext != ".html" && ext != ".htm" && ext != ".md")
+            throw ConfigError({}, "--report", fmt::format("'{}': the name must end in .html or .md", report.string()));
     }
-    nlohmann::json metadata;
+    std::vector<nlohmann::json> metadata;
     if (vm.count("metadata-file")) {
-        std::string path = vm["metadata-file"].as<std::string>();
-        std::ifstream in(path);
-        if (!in) throw ConfigError({}, "--metadata-file", fmt::format("cannot read '{}'", path));
-        metadata = nlohmann::json::parse(in, nullptr, false);
-        if (metadata.is_discarded()) throw ConfigError({}, "--metadata-file", fmt::format("'{}' is not JSON", path));
+        for (auto& path : vm["metadata-file"].as<std::vector<std::string>>()) {
+            std::ifstream in(path);
+            if (!in) throw ConfigError({}, "--metadata-file", fmt::format("cannot read '{}'", path));
+            metadata.push_back(nlohmann::json::parse(in, nullptr, false));
+            if (metadata.back().is_discarded())
+                throw ConfigError({}, "--metadata-file", fmt::format("'{}' is not JSON", path));
+        }
     }
 
     std::vector<std::string> only;
@@ -117,11 +124,14 @@ int cmd_bench(const Args& args) {
         for (std::size_t j = 0; j < i; ++j)
             if (subjects[i].name == subjects[j].name)
                 throw ConfigError({}, "IMAGE", fmt::format("'{}' is given twice", subjects[i].name));
-    if (!metadata.is_null()) bench::apply_build_metadata(subjects, metadata);
+    for (auto& doc : metadata) bench::apply_build_metadata(subjects, doc);
 
     auto result = bench::run(engine, subjects, o, [](const std::string& line) { std::cerr << line << '\n'; });
 
-    if (!report.empty()) bench::write_html_report(result, report);
+    if (!report.empty()) {
+        if (report.extension() == ".md") bench::write_markdown_report(result, report);
+        else bench::write_html_report(result, report);
+    }
     if (format == "json") {
         std::cout << bench::to_json(result).dump(2) << '\n';
     } else {

@@ -105,10 +105,20 @@ assert_eq 1 "$(jq '.images[0].runs[0].info.pool_size' <<<"$out")" "PYTHON_CPU_CO
 assert_eq '[]' "$(jq -c .warnings <<<"$out")" "no warning once the pool fits the quota"
 
 # --- kernels, and a user's own command (mounted read-only) ---
-run "$PYMATRIX" bench $V3 --workload kernels --repeat 3 --duration 1 --format json
+run "$PYMATRIX" bench $V3 --workload kernels --repeat 3 --duration 1 --format json --report kernels.md
 assert_eq 0 "$rc" "kernels workload exits 0 ($err)"
 assert_eq "cpu_seconds dict_str_ms float_ms json_ms peak_memory_bytes regex_ms startup_ms" \
     "$(jq -r '.images[0].metrics | keys | join(" ")' <<<"$out")" "kernels report their metrics"
+# the Markdown report: a plot file per metric beside it, each linked by its relative name
+assert_eq 7 "$(ls kernels-*.svg | wc -l)" "kernels.md: one SVG file per metric"
+for svg in kernels-*.svg; do
+    assert_contains "$(head -c 300 "$svg")" "<svg" "$svg is an SVG"
+    assert_contains "$(cat kernels.md)" "]($svg)" "kernels.md links $svg"
+done
+assert_eq "" "$(ls ./*.tmp 2>/dev/null || true)" "no temporary left"
+run "$PYMATRIX" bench $V3 --report kernels.txt
+assert_eq 2 "$rc" "--report of another kind: exit 2"
+assert_contains "$err" "--report: 'kernels.txt': the name must end in .html or .md" "the flag and the rule named"
 mkdir mine
 cat >mine/my_bench.py <<'PY'
 import json, os, time

@@ -1,10 +1,14 @@
 // lib/src/bench/{protocol,options,analyse}.cpp: the workload's JSON line, the harness's cgroup
-// line, docker run arguments, and the pool-size pitfall.
+// line, docker run arguments, the pool-size pitfall, and the Markdown report.
 #include "pymatrix/bench.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
 
 using namespace pymatrix;
 using namespace pymatrix::bench;
@@ -189,4 +193,44 @@ TEST_CASE("build times come from a pymatrix build --metadata-file document") {
     CHECK_FALSE(subjects[1].build_seconds);  // cached: no build time of its own
     CHECK_FALSE(subjects[2].build_seconds);  // not in the document
     CHECK_THROWS_AS(apply_build_metadata(subjects, nlohmann::json::object()), ConfigError);
+}
+
+TEST_CASE("the Markdown report: summary table, per-metric tables, one gnuplot SVG per metric beside it") {
+    namespace fs = std::filesystem;
+    auto res = two_images(1, "3.13.5", std::nullopt, "1");
+    analyse(res);
+    fs::path dir = fs::temp_directory_path() / ("pymatrix-md-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    auto written = write_markdown_report(res, dir / "seed.md");
+    REQUIRE(written.size() == 4);  // three metrics' plots, then the page
+    CHECK(written.back() == dir / "seed.md");
+    CHECK(written[0] == dir / "seed-tasks_per_second.svg");
+    std::ifstream svg(written[0]);
+    std::string first;
+    std::getline(svg, first);
+    CHECK(first.rfind("<svg", 0) == 0);
+    std::ifstream in(dir / "seed.md");
+    std::stringstream md;
+    md << in.rdbuf();
+    auto text = md.str();
+    // a: 100 101 99 100 102 -> median 100, MAD 1 (1.0%); b: 150 149 151 152 148 -> 150, MAD 1 (0.7%)
+    CHECK(text.find("| a (baseline) | 3.13.5 | default | 100 tasks/s ±1.0% | baseline | 0 B | unknown |") !=
+          std::string::npos);
+    // the interval is the bootstrap's with its fixed seed: the same runs give the same interval
+    CHECK(text.find("| b | 3.13.5 | opt | 150 tasks/s ±0.7% | 1.500x [1.465, 1.520] **better** | 0 B | unknown |") !=
+          std::string::npos);
+    CHECK(text.find("](seed-tasks_per_second.svg)") != std::string::npos);
+    CHECK(text.find("](seed-peak_memory_bytes.svg)") != std::string::npos);
+    CHECK(text.find("| b | 20.0 MiB | 0.0% | 20.0 MiB | 20.0 MiB | 5 | 1.000x [1.000, 1.000], no significant difference |") !=
+          std::string::npos);
+
+    // A plot that cannot be put in place: nothing of the set is left, not even a temporary.
+    fs::path other = dir / "again";
+    fs::create_directories(other / "again-cpu_seconds.svg");  // a directory where a plot goes
+    CHECK_THROWS_AS(write_markdown_report(res, other / "again.md"), Error);
+    std::size_t left = 0;
+    for (auto& e : fs::directory_iterator(other)) left += e.path().filename() != "again-cpu_seconds.svg";
+    CHECK(left == 0);
+    fs::remove_all(dir);
 }

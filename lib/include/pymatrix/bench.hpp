@@ -4,7 +4,7 @@
 // line of metrics (workloads/README.md), a harness adds the container's cgroup CPU time and peak
 // memory; the statistics give each metric's median and spread and each image's ratio to the
 // baseline with a bootstrap confidence interval; the report renders it as a table, JSON or a
-// self-contained HTML page with gnuplot plots.
+// self-contained HTML page or a Markdown page with SVG files, both plotted by gnuplot.
 // Throws ConfigError (exit 2) for bad options or unknown images, EnvironmentError (exit 5) when
 // the engine, a matrix's image or gnuplot is missing, pymatrix::Error (exit 1) when a run fails.
 #pragma once
@@ -230,5 +230,14 @@ std::map<std::string, std::string> render_plots(const Result& result);
 /// `path` atomically (a temporary file renamed into place). Throws Error when it cannot be written,
 /// EnvironmentError when gnuplot is missing.
 void write_html_report(const Result& result, const std::filesystem::path& path);
+
+/// Writes a Markdown report to `path` (GitHub-flavoured: a summary table of the first metric
+/// against the baseline with each image's size and build time, then per metric a table and its
+/// plot) and one gnuplot SVG per metric beside it, named "<stem of path>-<metric>.svg" and linked
+/// by that relative name, so the page renders wherever the files are committed together (a
+/// README section, a CI artifact). All files are written to temporaries first and renamed into
+/// place together: nothing half-written. Returns the paths written, the SVGs first and `path`
+/// last. Throws Error when a file cannot be written, EnvironmentError when gnuplot is missing.
+std::vector<std::filesystem::path> write_markdown_report(const Result& result, const std::filesystem::path& path);
 
 }  // namespace pymatrix::bench

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 namespace pymatrix::bench {
 
 std::string format_value(double v, const std::string& unit) {
@@ -15,5 +17,40 @@ std::string format_value(double v, const std::string& unit) {
 }
 
 std::string format_ratio(const RatioInterval& r) { return fmt::format("{:.3f}x [{:.3f}, {:.3f}]", r.ratio, r.low, r.high); }
+
+void write_files_atomically(const std::vector<std::pair<std::filesystem::path, std::string>>& files) {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> temporaries;
+    auto discard = [&] {
+        std::error_code ec;
+        for (auto& t : temporaries) fs::remove(t, ec);
+    };
+    for (auto& [path, content] : files) {
+        std::error_code ec;
+        if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
+            throw Error(fmt::format("cannot write {}: it exists and is not a regular file", path.string()));
+    }
+    for (auto& [path, content] : files) {
+        auto tmp = path;
+        tmp += ".tmp";
+        temporaries.push_back(tmp);
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << content;
+        out.close();
+        if (!out) {
+            discard();
+            throw Error(fmt::format("cannot write {}", tmp.string()));
+        }
+    }
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        std::error_code ec;
+        fs::rename(temporaries[i], files[i].first, ec);
+        if (ec) {
+            discard();
+            for (std::size_t j = 0; j < i; ++j) fs::remove(files[j].first, ec);  // the set stands or falls whole
+            throw Error(fmt::format("cannot write {}: {}", files[i].first.string(), ec.message()));
+        }
+    }
+}
 
 }  // namespace pymatrix::bench

@@ -1,9 +1,12 @@
-// bench/format.hpp: how the bench reports write numbers (internal).
+// bench/format.hpp: how the bench reports write numbers and files (internal).
 #pragma once
 
 #include "pymatrix/bench.hpp"
 
+#include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pymatrix::bench {
 
@@ -12,5 +15,12 @@ std::string format_value(double value, const std::string& unit);
 
 /// "1.032x [0.981, 1.090]".
 std::string format_ratio(const RatioInterval& r);
+
+/// Writes each (path, content) to "<path>.tmp", then renames them all into place. A path that
+/// exists as a directory (or other non-file) is refused before anything is written; a failed
+/// write or rename leaves no file of the set behind (temporaries and the files already renamed
+/// in this call are removed).
+/// Throws Error naming the file that could not be written.
+void write_files_atomically(const std::vector<std::pair<std::filesystem::path, std::string>>& files);
 
 }  // namespace pymatrix::bench

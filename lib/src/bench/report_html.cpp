@@ -3,8 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-
 namespace pymatrix::bench {
 
 namespace {
@@ -84,20 +82,7 @@ void write_html_report(const Result& res, const std::filesystem::path& path) {
     }
     h += "<p>Every run, with the workload's info: <code>pymatrix bench ... --format json</code>.</p>\n</body>\n</html>\n";
 
-    auto tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << h;
-        out.close();
-        if (!out) throw Error(fmt::format("cannot write {}", tmp.string()));
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        throw Error(fmt::format("cannot write {}: {}", path.string(), ec.message()));
-    }
+    write_files_atomically({{path, h}});
 }
 
 }  // namespace pymatrix::bench
