@@ -48,8 +48,7 @@ int cmd_bench(const Args& args) {
         "a `pymatrix build --metadata-file` document: build times (repeatable)")(
         "format", po::value<std::string>()->default_value("table"), "table or json")(
         "report", po::value<std::string>(),
-        "write a report with plots: FILE.html (self-contained) or FILE.md (SVG files beside it)")(
-        "input", po::value<std::vector<std::string>>());
+        "write a report with plots: FILE.html (self-contained) or FILE.md (SVG files beside it)");
     auto vm = parse_options(args, desc, "input", usage);
     if (vm.count("help")) {
         std::cout << usage << "\nFILE: a matrix file (its built images); IMAGE: a local image\n" << desc;

@@ -39,8 +39,7 @@ int cmd_build(const Args& args) {
         "fail-fast", "after the first failure: start no more builds, cancel the running ones")(
         "progress", po::value<std::string>()->default_value("auto"), "auto|tty|plain|quiet")(
         "push", "push every tag to its registry; a build whose config hash the registry holds is not built")(
-        "repository", po::value<std::string>(), "image repository for every build, instead of [defaults].repository")(
-        "file", po::value<std::vector<std::string>>());
+        "repository", po::value<std::string>(), "image repository for every build, instead of [defaults].repository");
     auto vm = parse_options(args, desc, "file", usage);
     if (vm.count("help")) {
         std::cout << usage << "\n" << desc;

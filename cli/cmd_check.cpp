@@ -32,8 +32,7 @@ po::options_description gate_options(const std::string& title) {
                                                     "a /proc/cpuinfo dump of the target (default: this host)")(
         "target-level", po::value<std::string>(), "an x86-64 level: x86-64, x86-64-v2, x86-64-v3, x86-64-v4")(
         "allow-unlabelled", "accept images without pymatrix ISA labels")(
-        "format", po::value<std::string>()->default_value("table"), "table or json")(
-        "image", po::value<std::vector<std::string>>());
+        "format", po::value<std::string>()->default_value("table"), "table or json");
     return desc;
 }
 

@@ -19,8 +19,7 @@ int cmd_ci_matrix(const Args& args) {
     po::options_description desc("ci-matrix options");
     desc.add_options()("help,h", "show this help")("format", po::value<std::string>(), "github or gitlab")(
         "only", po::value<std::vector<std::string>>(), "only this build name (repeatable)")(
-        "repository", po::value<std::string>(), "passed to every job's pymatrix build as --repository")(
-        "file", po::value<std::vector<std::string>>());
+        "repository", po::value<std::string>(), "passed to every job's pymatrix build as --repository");
     auto vm = parse_options(args, desc, "file", usage);
     if (vm.count("help")) {
         std::cout << usage << "\n" << desc;

@@ -16,8 +16,7 @@ namespace pymatrix::cli {
 int cmd_generate(const Args& args) {
     const std::string usage = "pymatrix generate FILE -o DIR";
     po::options_description desc("generate options");
-    desc.add_options()("help,h", "show this help")("output,o", po::value<std::string>(), "output directory")(
-        "file", po::value<std::vector<std::string>>());
+    desc.add_options()("help,h", "show this help")("output,o", po::value<std::string>(), "output directory");
     auto vm = parse_options(args, desc, "file", usage);
     if (vm.count("help")) {
         std::cout << usage << "\n" << desc;

@@ -18,7 +18,7 @@ int cmd_inspect(const Args& args) {
     const std::string usage = "pymatrix inspect IMAGE [--format table|json]";
     po::options_description desc("inspect options");
     desc.add_options()("help,h", "show this help")("format", po::value<std::string>()->default_value("table"),
-                                                    "table or json")("image", po::value<std::vector<std::string>>());
+                                                    "table or json");
     auto vm = parse_options(args, desc, "image", usage);
     if (vm.count("help")) {
         std::cout << usage << "\n" << desc;

@@ -18,7 +18,7 @@ int cmd_plan(const Args& args) {
     const std::string usage = "pymatrix plan FILE [--format table|json]";
     po::options_description desc("plan options");
     desc.add_options()("help,h", "show this help")("format", po::value<std::string>()->default_value("table"),
-                                                    "table or json")("file", po::value<std::vector<std::string>>());
+                                                    "table or json");
     auto vm = parse_options(args, desc, "file", usage);
     if (vm.count("help")) {
         std::cout << usage << "\n" << desc;

@@ -15,8 +15,15 @@ po::variables_map parse_options(const std::vector<std::string>& args, const po::
                                 const std::string& positional_name, const std::string& usage) {
     po::options_description all;
     all.add(desc);
+    // The positional operands (FILE, IMAGE...) get an option of their own that --help does not show.
+    po::options_description operands;
     po::positional_options_description pos;
-    if (!positional_name.empty()) pos.add(positional_name.c_str(), -1);
+    if (!positional_name.empty()) {
+        if (!desc.find_nothrow(positional_name, false))
+            operands.add_options()(positional_name.c_str(), po::value<std::vector<std::string>>());
+        all.add(operands);
+        pos.add(positional_name.c_str(), -1);
+    }
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(args)

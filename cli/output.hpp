@@ -9,7 +9,8 @@
 
 namespace pymatrix::cli {
 
-/// Parses `args` against `desc` (+ positional `positional_name`, any count). Throws
+/// Parses `args` against `desc`; the operands (any count) land in vm[positional_name] as a
+/// std::vector<std::string>, through an option --help does not list ("" = no operands). Throws
 /// pymatrix::ConfigError (exit 2) naming the flag on unknown or malformed options.
 boost::program_options::variables_map parse_options(const std::vector<std::string>& args,
                                                     const boost::program_options::options_description& desc,

@@ -26,6 +26,15 @@ assert_eq 2 "$rc" "generate of a bad file exits 2"
 [[ ! -e "$TMP/gen-bad" ]] || fail "generate wrote output for a bad file"
 ok "generate wrote nothing"
 
+run "$PYMATRIX" plan "$TMP/no-such.toml"
+assert_eq 2 "$rc" "a missing file exits 2"
+assert_eq "pymatrix: $TMP/no-such.toml: cannot read the file: No such file or directory" "$err" "the reason is given"
+run "$PYMATRIX" plan "$TMP"
+assert_eq 2 "$rc" "a directory exits 2"
+assert_eq "pymatrix: $TMP: cannot read the file: it is a directory" "$err" "a directory is named as one"
+run "$PYMATRIX" plan --help
+assert_not_contains "$out" "--file" "help lists no internal operand option"
+
 run "$PYMATRIX" plan "$REPO/matrices/quickstart.toml" --format yaml
 assert_eq 2 "$rc" "bad --format exits 2"
 assert_contains "$err" "--format: 'yaml' is not one of table|json" "bad --format names the flag"

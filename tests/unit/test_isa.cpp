@@ -8,6 +8,7 @@
 #include "pymatrix/labels.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -57,6 +58,17 @@ TEST_CASE("every fixture in INDEX.tsv parses to its expected arch and x86-64 lev
     }
     CHECK(checked == 41);
     CHECK(x86 == 19);
+}
+
+TEST_CASE("a --target-cpuinfo file that is no cpuinfo dump is a usage error, not a CPU without features") {
+    auto path = std::filesystem::temp_directory_path() / "pymatrix-not-cpuinfo.txt";
+    std::ofstream(path) << "hello: world\nflagz : sse sse2\n";
+    CHECK_THROWS_WITH_AS(isa::read_cpuinfo(path),
+                         doctest::Contains("is not a /proc/cpuinfo dump: it has no 'processor' and no 'flags'"),
+                         ConfigError);
+    std::filesystem::remove(path);
+    CHECK(fixture("linux-sifive-u74mc").arch == "other");  // RISC-V: no flags line, but a dump
+    CHECK(fixture("linux-rhel8-power9").arch == "other");
 }
 
 TEST_CASE("cpuinfo spelling traps") {

@@ -24,7 +24,11 @@ struct CpuInfo {
 /// with no flags. Throws nothing.
 CpuInfo parse_cpuinfo(const std::string& text, const std::string& source = "");
 
-/// Reads and parses a cpuinfo file. Throws pymatrix::Error (exit 2: the user named it) if unreadable.
+/// Reads and parses a cpuinfo file the user named. Throws pymatrix::ConfigError (exit 2, key
+/// "--target-cpuinfo") if it is unreadable, or has neither a flags/Features line nor the
+/// "processor" line every architecture's dump has: a file that is not a dump is a usage error,
+/// not a CPU without features. A dump of another architecture (POWER, RISC-V) is read as arch
+/// "other".
 CpuInfo read_cpuinfo(const std::filesystem::path& path);
 
 /// This machine: /proc/cpuinfo.

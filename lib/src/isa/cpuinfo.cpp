@@ -54,7 +54,21 @@ CpuInfo read_cpuinfo(const std::filesystem::path& path) {
     if (!in) throw ConfigError({}, "--target-cpuinfo", fmt::format("cannot read {}", path.string()));
     std::stringstream ss;
     ss << in.rdbuf();
-    return parse_cpuinfo(ss.str(), path.string());
+    const std::string text = ss.str();
+    auto cpu = parse_cpuinfo(text, path.string());
+    if (cpu.arch == "other") {  // every architecture's dump numbers its CPUs: "processor : 0"
+        bool numbered = false;
+        std::istringstream lines(text);
+        for (std::string line; !numbered && std::getline(lines, line);) {
+            auto colon = line.find(':');
+            numbered = colon != std::string::npos && trim(line.substr(0, colon)) == "processor";
+        }
+        if (!numbered)
+            throw ConfigError({}, "--target-cpuinfo",
+                              fmt::format("{} is not a /proc/cpuinfo dump: it has no 'processor' and no 'flags' or "
+                                          "'Features' line (copy the target's /proc/cpuinfo)", path.string()));
+    }
+    return cpu;
 }
 
 CpuInfo host_cpu() {

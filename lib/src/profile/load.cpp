@@ -9,6 +9,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -343,8 +345,13 @@ MatrixFile parse_and_load(const std::string& text, const std::string& display, c
 const std::vector<std::string>& profile_setting_keys() { return kSettingKeys; }
 
 MatrixFile load_matrix_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw ConfigError({path.string(), 0, 0}, "", "cannot read the file: it is a directory");
+    errno = 0;
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError({path.string(), 0, 0}, "", "cannot read the file");
+    if (!in)
+        throw ConfigError({path.string(), 0, 0}, "",
+                          fmt::format("cannot read the file: {}", errno ? std::strerror(errno) : "open failed"));
     std::stringstream ss;
     ss << in.rdbuf();
     return parse_and_load(ss.str(), path.string(), std::filesystem::absolute(path).lexically_normal());
