@@ -633,3 +633,39 @@ TEST_CASE("cpython validate: argv shapes configure would refuse or misread") {
     CHECK(error_for({"--pre=/opt"}).find("did you mean '--prefix'?") != std::string::npos);
     CHECK(validation_error(with_args({"--enable-optimisations"})).key() == "profiles.p.configure");
 }
+
+TEST_CASE("verify_sources: a tarball's sha256 is remembered against its identity and recomputed when that changes") {
+    cache();
+    auto builds = builds_of("[profiles.default]\n", "python = [\"3.13\"]\nprofile = [\"default\"]");
+    REQUIRE(builds.size() == 1);
+    const fs::path dir = fs::path(std::getenv("PYMATRIX_CACHE")) / "sha256";
+    fs::remove_all(dir);
+    CHECK_NOTHROW(verify_sources(builds));
+    REQUIRE(fs::is_directory(dir));
+    std::vector<fs::path> entries(fs::directory_iterator(dir), fs::directory_iterator{});
+    REQUIRE(entries.size() == 1);  // the tarball is older than 2 s: remembered
+    nlohmann::json entry;
+    std::ifstream(entries[0]) >> entry;
+    CHECK(entry["sha256"] == kSha313);
+    CHECK(entry["identity"]["path"] == (fs::path(PYMATRIX_SOURCE_DIR) / "sources" / "Python-3.13.5.tar.xz").lexically_normal().string());
+    CHECK(entry["identity"]["size"] == fs::file_size(real_tarball("Python-3.13.5.tar.xz")));
+
+    // The entry is what a second run reads: with the same identity, its digest is believed ...
+    entry["sha256"] = std::string(64, '0');
+    std::ofstream(entries[0]) << entry.dump();
+    auto e = [&] {
+        try {
+            verify_sources(builds);
+        } catch (const ConfigError& err) {
+            return std::string(err.what());
+        }
+        return std::string();
+    }();
+    CHECK(e.find("has sha256 " + std::string(64, '0') + ", not the " + kSha313) != std::string::npos);
+    // ... and with another identity (here: another size) the file is hashed again.
+    entry["identity"]["size"] = entry["identity"]["size"].get<long long>() + 1;
+    std::ofstream(entries[0]) << entry.dump();
+    CHECK_NOTHROW(verify_sources(builds));
+    std::ifstream(entries[0]) >> entry;
+    CHECK(entry["sha256"] == kSha313);
+}

@@ -94,7 +94,10 @@ std::optional<BuildResult> find_cached(const Engine& engine, const Build& build)
 
 /// Fetches http(s) sources into the cache ($PYMATRIX_CACHE/sources, else ~/.cache/pymatrix/sources)
 /// with curl and sets Build::python.source_path; then verifies every tarball's sha256, before
-/// anything is built. Throws ConfigError (exit 2)
+/// anything is built. A tarball's digest is remembered in $PYMATRIX_CACHE/sha256/ (else
+/// ~/.cache/pymatrix/sha256/) against its path, device, inode, size, mtime and ctime, and
+/// recomputed when any of them changes (the Dockerfile's `sha256sum -c` checks the tarball again
+/// in every build). Throws ConfigError (exit 2)
 /// naming the [pythons.KEY] table when a file is missing or its sha256 differs.
 void verify_sources(std::vector<Build>& builds);
 

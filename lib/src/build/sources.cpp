@@ -3,8 +3,14 @@
 #include "pymatrix/build.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 
 namespace fs = std::filesystem;
@@ -29,6 +35,52 @@ std::string basename_of_url(const std::string& url) {
     std::string path = url.substr(0, end);
     return path.substr(path.rfind('/') + 1);
 }
+// The stat fields that change whenever a file's bytes can have changed (git's index uses the same).
+nlohmann::json file_identity(const fs::path& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) return nullptr;
+    auto ns = [](const timespec& t) { return static_cast<long long>(t.tv_sec) * 1000000000LL + t.tv_nsec; };
+    return {{"path", fs::absolute(file).lexically_normal().string()}, {"dev", st.st_dev}, {"ino", st.st_ino},
+            {"size", st.st_size}, {"mtime_ns", ns(st.st_mtim)}, {"ctime_ns", ns(st.st_ctim)}};
+}
+
+// SHA-256 of a tarball, remembered in $PYMATRIX_CACHE/sha256/ against the file's identity (path,
+// device, inode, size, mtime and ctime in ns): `plan` of a large matrix does not re-read 45 MB
+// each time. A file changed in the last 2 s is not remembered (a write in the same clock tick
+// could leave the identity unchanged). The image build checks the tarball itself again
+// (`sha256sum -c` in the Dockerfile), so the cache never decides what is built.
+std::string tarball_sha256(const fs::path& file) {
+    const auto identity = file_identity(file);
+    if (identity.is_null()) return sha256_file(file);  // let it throw its own error
+    const fs::path entry = cache_dir().parent_path() / "sha256" /
+                           (sha256_hex(identity["path"].get<std::string>()).substr(0, 32) + ".json");
+    {
+        std::ifstream in(entry);
+        auto cached = nlohmann::json::parse(in, nullptr, false);
+        if (!cached.is_discarded() && cached.is_object() && cached.value("identity", nlohmann::json()) == identity &&
+            cached.contains("sha256") && cached["sha256"].is_string())
+            return cached["sha256"].get<std::string>();
+    }
+    std::string digest = sha256_file(file);
+    const long long now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+    if (now_ns - identity["ctime_ns"].get<long long>() < 2'000'000'000LL) return digest;
+    std::error_code ec;  // the cache is an optimisation: failing to write it fails nothing
+    fs::create_directories(entry.parent_path(), ec);
+    fs::path tmp = entry;
+    tmp += fmt::format(".{}.tmp", ::getpid());
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << nlohmann::json{{"identity", identity}, {"sha256", digest}}.dump() << '\n';
+        if (!out) {
+            fs::remove(tmp, ec);
+            return digest;
+        }
+    }
+    fs::rename(tmp, entry, ec);
+    if (ec) fs::remove(tmp, ec);
+    return digest;
+}
 }  // namespace
 
 void verify_sources(std::vector<Build>& builds) {
@@ -41,7 +93,7 @@ void verify_sources(std::vector<Build>& builds) {
         const std::string key = "pythons." + b.python.key;
         if (b.python.source_path.empty()) {  // http(s) URL: fetch into the cache once
             fs::path dest = cache_dir() / (b.python.sha256.substr(0, 16) + "-" + basename_of_url(b.python.source));
-            if (!fs::exists(dest) || sha256_file(dest) != b.python.sha256) {
+            if (!fs::exists(dest) || tarball_sha256(dest) != b.python.sha256) {
                 fs::create_directories(dest.parent_path());
                 fs::path part = dest.string() + ".part";
                 auto r = run_command({"curl", "-fsSL", "--retry", "2", "-o", part.string(), b.python.source});
@@ -59,7 +111,7 @@ void verify_sources(std::vector<Build>& builds) {
                               fmt::format("{} does not exist (scripts/setup-engine.sh fetches the CPython 3.13.5 and "
                                           "3.11.2 tarballs from Debian's source packages into sources/)",
                                           b.python.source_path.string()));
-        std::string got = sha256_file(b.python.source_path);
+        std::string got = tarball_sha256(b.python.source_path);
         if (got != b.python.sha256)
             throw ConfigError(at(b, "sha256"), key + ".sha256",
                               fmt::format("{} has sha256 {}, not the {} this file declares",
