@@ -30,7 +30,7 @@ while (($#)); do
                 only+=(--only "$2"); shift 2 ;;
         --no-build) build=0; shift ;;
         --) shift; break ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "bench/seed.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
 done

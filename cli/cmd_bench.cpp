@@ -29,8 +29,9 @@ bool is_matrix_file(const std::string& arg) {
 
 int cmd_bench(const Args& args) {
     const std::string usage =
-        "pymatrix bench FILE|IMAGE... [--workload NAME | --command CMD] [--repeat N] [--duration S] [--cpus N] "
-        "[--cpuset LIST] [--baseline IMAGE|BUILD] [--metadata-file F]... [--format table|json] [--report FILE.html|FILE.md]";
+        "pymatrix bench FILE|IMAGE... [--only BUILD]... [--workload NAME | --command CMD [--mount DIR]] [--repeat N] "
+        "[--duration S] [--cpus N] [--cpuset LIST] [--env KEY=VALUE]... [--baseline IMAGE|BUILD] [--metadata-file F]... "
+        "[--format table|json] [--report FILE.html|FILE.md]";
     po::options_description desc("bench options");
     desc.add_options()("help,h", "show this help")(
         "workload", po::value<std::string>()->default_value("worker-pool"), "bundled workload: worker-pool or kernels")(
@@ -86,13 +87,13 @@ int cmd_bench(const Args& args) {
         if (ext != ".html" && ext != ".htm" && ext != ".md")
             throw ConfigError({}, "--report", fmt::format("'{}': the name must end in .html or .md", report.string()));
     }
-    std::vector<nlohmann::json> metadata;
+    std::vector<std::pair<std::string, nlohmann::json>> metadata;  // path, document
     if (vm.count("metadata-file")) {
         for (auto& path : vm["metadata-file"].as<std::vector<std::string>>()) {
             std::ifstream in(path);
             if (!in) throw ConfigError({}, "--metadata-file", fmt::format("cannot read '{}'", path));
-            metadata.push_back(nlohmann::json::parse(in, nullptr, false));
-            if (metadata.back().is_discarded())
+            metadata.emplace_back(path, nlohmann::json::parse(in, nullptr, false));
+            if (metadata.back().second.is_discarded())
                 throw ConfigError({}, "--metadata-file", fmt::format("'{}' is not JSON", path));
         }
     }
@@ -123,7 +124,11 @@ int cmd_bench(const Args& args) {
         for (std::size_t j = 0; j < i; ++j)
             if (subjects[i].name == subjects[j].name)
                 throw ConfigError({}, "IMAGE", fmt::format("'{}' is given twice", subjects[i].name));
-    for (auto& doc : metadata) bench::apply_build_metadata(subjects, doc);
+    for (auto& [path, doc] : metadata)
+        if (bench::apply_build_metadata(subjects, doc) == 0)
+            std::cerr << fmt::format("pymatrix: note: --metadata-file {}: no build in it with status \"built\" and "
+                                     "duration_seconds matches a benched image (by image_id or tag): no build time "
+                                     "from it\n", path);
 
     auto result = bench::run(engine, subjects, o, [](const std::string& line) { std::cerr << line << '\n'; });
 

@@ -102,7 +102,7 @@ int cmd_check(const Args& args) {
 }
 
 int cmd_select(const Args& args) {
-    const std::string usage = "pymatrix select [--target-cpuinfo FILE | --target-level LEVEL] IMAGE...";
+    const std::string usage = "pymatrix select [--target-cpuinfo FILE | --target-level LEVEL] [--allow-unlabelled] [--format table|json] IMAGE...";
     auto desc = gate_options("select options");
     auto vm = parse_options(args, desc, "image", usage);
     if (vm.count("help")) {

@@ -28,10 +28,11 @@ verbs:
   check IMAGE... [--target-cpuinfo F | --target-level L] [--allow-unlabelled] [--format table|json]
                                            the deployment gate: can the target CPU run the image?
                                            IMAGE: local image, registry reference, docker save archive
-  select [--target-cpuinfo F | --target-level L] IMAGE...
+  select [--target-cpuinfo F | --target-level L] [--allow-unlabelled] [--format table|json] IMAGE...
                                            the most specific image the target can run
-  bench FILE|IMAGE... [--workload NAME | --command CMD] [--repeat N] [--duration S] [--cpus N]
-        [--cpuset LIST] [--baseline IMAGE|BUILD] [--format table|json] [--report FILE.html]
+  bench FILE|IMAGE... [--only NAME]... [--workload NAME | --command CMD [--mount DIR]] [--repeat N]
+        [--duration S] [--cpus N] [--cpuset LIST] [--env K=V]... [--baseline IMAGE|BUILD]
+        [--metadata-file F]... [--format table|json] [--report FILE.html|FILE.md]
                                            run a workload in each image, interleaved; medians,
                                            ratios to the baseline with 95% intervals, plots
 

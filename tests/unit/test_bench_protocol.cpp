@@ -187,7 +187,7 @@ TEST_CASE("build times come from a pymatrix build --metadata-file document") {
          "tags": ["pymatrix/cpython:3.13.5-default", "pymatrix/cpython:3.13.5-default-6762f3235179"]},
         {"name": "3.13-opt-v3", "status": "cached", "duration_seconds": 0.2, "image_id": "sha256:bb",
          "tags": ["pymatrix/cpython:3.13.5-opt-v3-cdc09e549fba"]}]})");
-    apply_build_metadata(subjects, doc);
+    CHECK(apply_build_metadata(subjects, doc) == 1);  // one build time given
     REQUIRE(subjects[0].build_seconds);
     CHECK(*subjects[0].build_seconds == 206.5);
     CHECK_FALSE(subjects[1].build_seconds);  // cached: no build time of its own

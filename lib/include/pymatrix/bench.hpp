@@ -119,8 +119,9 @@ std::vector<Subject> subjects_from_builds(const Engine& engine, const std::vecto
 
 /// Sets Subject::build_seconds from a `pymatrix build --metadata-file` document: a build whose
 /// image id or tags match and whose status is "built" gets its duration_seconds ("cached"
-/// builds took no build time and stay unknown). Throws ConfigError when `doc` lacks "builds".
-void apply_build_metadata(std::vector<Subject>& subjects, const nlohmann::json& doc);
+/// builds took no build time and stay unknown). Returns how many subjects got a build time from
+/// `doc` (0: nothing in it matched). Throws ConfigError when `doc` lacks "builds".
+std::size_t apply_build_metadata(std::vector<Subject>& subjects, const nlohmann::json& doc);
 
 /// Options of a bench run.
 struct Options {

@@ -57,20 +57,24 @@ std::vector<Subject> subjects_from_builds(const Engine& engine, const std::vecto
     return out;
 }
 
-void apply_build_metadata(std::vector<Subject>& subjects, const nlohmann::json& doc) {
+std::size_t apply_build_metadata(std::vector<Subject>& subjects, const nlohmann::json& doc) {
     if (!doc.is_object() || !doc.contains("builds") || !doc["builds"].is_array())
         throw ConfigError({}, "--metadata-file", "not a pymatrix build --metadata-file document (no \"builds\" array)");
+    std::size_t applied = 0;
     for (auto& s : subjects) {
         for (auto& b : doc["builds"]) {
             bool same = !s.image_id.empty() && b.value("image_id", "") == s.image_id;
             if (!same && b.contains("tags") && b["tags"].is_array())
                 for (auto& t : b["tags"]) same |= t.is_string() && t.get<std::string>() == s.image;
             if (!same) continue;
-            if (b.value("status", "") == "built" && b.contains("duration_seconds") && b["duration_seconds"].is_number())
+            if (b.value("status", "") == "built" && b.contains("duration_seconds") && b["duration_seconds"].is_number()) {
                 s.build_seconds = b["duration_seconds"].get<double>();
+                ++applied;
+            }
             break;
         }
     }
+    return applied;
 }
 
 }  // namespace pymatrix::bench
