@@ -1,6 +1,7 @@
 // pymatrix bench FILE|IMAGE... [--only BUILD]... [--workload NAME | --command CMD] [--repeat N] [--duration S] [--cpus N]
 //                [--cpuset LIST] [--env K=V]... [--baseline IMAGE|BUILD] [--metadata-file F]
 //                [--format table|json] [--report FILE.html|FILE.md]
+// pymatrix bench --from RESULT.json [--only NAME]... [--baseline NAME] [--format table|json] [--report F]
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -25,13 +26,81 @@ bool is_matrix_file(const std::string& arg) {
     return arg.size() > 5 && arg.ends_with(".toml") && std::filesystem::is_regular_file(arg);
 }
 
+// --report FILE.html|FILE.md, checked before anything runs ("" when not given).
+std::filesystem::path report_path(const po::variables_map& vm) {
+    std::filesystem::path report;
+    if (vm.count("report")) {
+        report = vm["report"].as<std::string>();
+        auto dir = std::filesystem::absolute(report).parent_path();
+        if (!std::filesystem::is_directory(dir))
+            throw ConfigError({}, "--report", fmt::format("directory '{}' does not exist", dir.string()));
+        auto ext = report.extension().string();
+        if (ext != ".html" && ext != ".htm" && ext != ".md")
+            throw ConfigError({}, "--report", fmt::format("'{}': the name must end in .html or .md", report.string()));
+    }
+    return report;
+}
+
+// The table or JSON on stdout, the report file if asked.
+void print_result(const bench::Result& result, const std::string& format, const std::filesystem::path& report) {
+    const auto& o = result.options;
+    if (!report.empty()) {
+        if (report.extension() == ".md") bench::write_markdown_report(result, report);
+        else bench::write_html_report(result, report);
+    }
+    if (format == "json") {
+        std::cout << bench::to_json(result).dump(2) << '\n';
+    } else {
+        std::cout << fmt::format("workload: {}; {} runs per image after a warm-up, interleaved; {} s each; cpuset {}{}\n",
+                                 result.workload_label, o.repeat, o.duration, result.cpuset,
+                                 o.cpus ? fmt::format("; --cpus {}", *o.cpus) : "");
+        std::vector<std::vector<std::string>> images = {{"IMAGE", "PYTHON", "PROFILE", "SIZE", "BUILD TIME"}};
+        for (auto& img : result.images) {
+            const auto& s = img.subject;
+            images.push_back({s.name + (s.name == result.baseline ? " (baseline)" : ""), s.python_version, s.profile,
+                              human_bytes(s.size_bytes), s.build_seconds ? human_seconds(*s.build_seconds) : "unknown"});
+        }
+        print_table(images);
+        std::cout << '\n';
+        print_table(bench::table_rows(result));
+        for (auto& img : result.images)
+            for (auto& w : img.warnings) std::cout << "\nwarning: " << w << '\n';
+    }
+    if (!report.empty()) std::cerr << "pymatrix: report written to " << report.string() << '\n';
+}
+
+// pymatrix bench --from FILE.json [--only NAME]... [--baseline X] [--format] [--report]: no run.
+int bench_from(const po::variables_map& vm, const std::string& format) {
+    const std::string why = "goes with a new run, not with --from (its runs are in the document)";
+    if (vm.count("input")) throw ConfigError({}, "IMAGE", "an image or matrix file " + why);
+    for (const char* flag : {"command", "mount", "cpus", "cpuset", "env", "metadata-file"})
+        if (vm.count(flag)) throw ConfigError({}, std::string("--") + flag, why);
+    for (const char* flag : {"workload", "repeat", "duration"})
+        if (!vm[flag].defaulted())
+            throw ConfigError({}, std::string("--") + flag, why);
+    auto report = report_path(vm);
+    const std::string path = vm["from"].as<std::string>();
+    std::ifstream in(path);
+    if (!in) throw ConfigError({}, "--from", fmt::format("cannot read '{}'", path));
+    auto doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_discarded()) throw ConfigError({}, "--from", fmt::format("'{}' is not JSON", path));
+    std::vector<std::string> only;
+    if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
+    auto result = bench::from_json(doc, only, vm.count("baseline") ? vm["baseline"].as<std::string>() : "");
+    bench::analyse(result);
+    print_result(result, format, report);
+    return exit_ok;
+}
+
 }  // namespace
 
 int cmd_bench(const Args& args) {
     const std::string usage =
         "pymatrix bench FILE|IMAGE... [--only BUILD]... [--workload NAME | --command CMD [--mount DIR]] [--repeat N] "
         "[--duration S] [--cpus N] [--cpuset LIST] [--env KEY=VALUE]... [--baseline IMAGE|BUILD] [--metadata-file F]... "
-        "[--format table|json] [--report FILE.html|FILE.md]";
+        "[--format table|json] [--report FILE.html|FILE.md]\n"
+        "       pymatrix bench --from RESULT.json [--only NAME]... [--baseline NAME] [--format table|json] "
+        "[--report FILE.html|FILE.md]";
     po::options_description desc("bench options");
     desc.add_options()("help,h", "show this help")(
         "workload", po::value<std::string>()->default_value("worker-pool"), "bundled workload: worker-pool or kernels")(
@@ -48,6 +117,9 @@ int cmd_bench(const Args& args) {
         "metadata-file", po::value<std::vector<std::string>>(),
         "a `pymatrix build --metadata-file` document: build times (repeatable)")(
         "format", po::value<std::string>()->default_value("table"), "table or json")(
+        "from", po::value<std::string>(),
+        "re-analyse the runs of a `bench --format json` document (another --baseline, --only, report) "
+        "instead of running")(
         "report", po::value<std::string>(),
         "write a report with plots: FILE.html (self-contained) or FILE.md (SVG files beside it)");
     auto vm = parse_options(args, desc, "input", usage);
@@ -57,6 +129,7 @@ int cmd_bench(const Args& args) {
     }
     std::string format = vm["format"].as<std::string>();
     require_format(format, {"table", "json"});
+    if (vm.count("from")) return bench_from(vm, format);
     if (!vm.count("input")) throw ConfigError({}, "IMAGE", "at least one image or matrix file is needed (usage: " + usage + ")");
     if (vm.count("command") && !vm["workload"].defaulted())
         throw ConfigError({}, "--command", "give --workload or --command, not both");
@@ -77,16 +150,7 @@ int cmd_bench(const Args& args) {
     if (vm.count("baseline")) o.baseline = vm["baseline"].as<std::string>();
     bench::validate(o);
 
-    std::filesystem::path report;
-    if (vm.count("report")) {
-        report = vm["report"].as<std::string>();
-        auto dir = std::filesystem::absolute(report).parent_path();
-        if (!std::filesystem::is_directory(dir))
-            throw ConfigError({}, "--report", fmt::format("directory '{}' does not exist", dir.string()));
-        auto ext = report.extension().string();
-        if (ext != ".html" && ext != ".htm" && ext != ".md")
-            throw ConfigError({}, "--report", fmt::format("'{}': the name must end in .html or .md", report.string()));
-    }
+    std::filesystem::path report = report_path(vm);
     std::vector<std::pair<std::string, nlohmann::json>> metadata;  // path, document
     if (vm.count("metadata-file")) {
         for (auto& path : vm["metadata-file"].as<std::vector<std::string>>()) {
@@ -132,29 +196,7 @@ int cmd_bench(const Args& args) {
 
     auto result = bench::run(engine, subjects, o, [](const std::string& line) { std::cerr << line << '\n'; });
 
-    if (!report.empty()) {
-        if (report.extension() == ".md") bench::write_markdown_report(result, report);
-        else bench::write_html_report(result, report);
-    }
-    if (format == "json") {
-        std::cout << bench::to_json(result).dump(2) << '\n';
-    } else {
-        std::cout << fmt::format("workload: {}; {} runs per image after a warm-up, interleaved; {} s each; cpuset {}{}\n",
-                                 result.workload_label, o.repeat, o.duration, result.cpuset,
-                                 o.cpus ? fmt::format("; --cpus {}", *o.cpus) : "");
-        std::vector<std::vector<std::string>> images = {{"IMAGE", "PYTHON", "PROFILE", "SIZE", "BUILD TIME"}};
-        for (auto& img : result.images) {
-            const auto& s = img.subject;
-            images.push_back({s.name + (s.name == result.baseline ? " (baseline)" : ""), s.python_version, s.profile,
-                              human_bytes(s.size_bytes), s.build_seconds ? human_seconds(*s.build_seconds) : "unknown"});
-        }
-        print_table(images);
-        std::cout << '\n';
-        print_table(bench::table_rows(result));
-        for (auto& img : result.images)
-            for (auto& w : img.warnings) std::cout << "\nwarning: " << w << '\n';
-    }
-    if (!report.empty()) std::cerr << "pymatrix: report written to " << report.string() << '\n';
+    print_result(result, format, report);
     return exit_ok;
 }
 

@@ -72,6 +72,18 @@ assert_eq '[]' "$(jq -c .warnings bench.json)" "no pool-size warning when the po
 echo "# tasks/s: $(jq -r '[.images[] | "\(.name) \(.metrics.tasks_per_second.median | .*10|round/10) ±\(.metrics.tasks_per_second.spread_percent|.*10|round/10)%"] | join(", ")' bench.json);" \
      "ratio $(jq -r '.images[1].metrics.tasks_per_second.vs_baseline | "\(.ratio) [\(.low), \(.high)] \(.verdict)"' bench.json)"
 
+# --- the same runs re-analysed from the JSON, the other image as baseline: nothing runs ---
+run "$PYMATRIX" bench --from bench.json --baseline 3.13-opt-v3 --format json
+assert_eq 0 "$rc" "bench --from exits 0 ($err)"
+assert_eq "3.13-opt-v3" "$(jq -r .baseline <<<"$out")" "the new baseline"
+assert_eq "$(jq -c '.images[].runs' bench.json)" "$(jq -c '.images[].runs' <<<"$out")" "the same runs"
+assert_eq true "$(jq --argjson r "$(jq .images[1].metrics.tasks_per_second.vs_baseline.ratio bench.json)" \
+    '.images[0].metrics.tasks_per_second.vs_baseline.ratio * $r | . > 0.999999 and . < 1.000001' <<<"$out")" \
+    "the ratio against the other baseline is the reciprocal"
+run "$PYMATRIX" bench --from bench.json --repeat 9
+assert_eq 2 "$rc" "--from with a run option: exit 2"
+assert_contains "$err" "--repeat: goes with a new run, not with --from" "the flag named"
+
 # --- the report in real headless Chromium ---
 [[ -s report.html ]] || fail "no report.html"
 assert_eq 6 "$(grep -c "<svg" report.html)" "one inline SVG plot per metric"

@@ -234,3 +234,41 @@ TEST_CASE("the Markdown report: summary table, per-metric tables, one gnuplot SV
     CHECK(left == 0);
     fs::remove_all(dir);
 }
+
+TEST_CASE("--from: a saved result re-analysed against another baseline, part of it, without running") {
+    auto res = two_images(1, "3.13.5", std::nullopt, "1");
+    res.workload_label = "worker-pool";
+    res.warmups.push_back(make_run("a", 0, 90, 1, "3.13.5"));
+    analyse(res);
+    const auto doc = to_json(res);
+
+    auto same = from_json(doc);
+    CHECK(same.baseline == "a");
+    REQUIRE(same.images.size() == 2);
+    CHECK(same.images[1].runs.size() == 5);
+    CHECK(same.warmups.size() == 1);
+    CHECK(same.images[0].metrics.empty());  // left for analyse()
+    analyse(same);
+    CHECK(to_json(same) == doc);  // the round trip loses nothing analyse() uses
+
+    auto flipped = from_json(doc, {}, "img:b");  // by image reference
+    analyse(flipped);
+    CHECK(flipped.baseline == "b");
+    REQUIRE(flipped.images[0].metrics["tasks_per_second"].vs_baseline);
+    CHECK(flipped.images[0].metrics["tasks_per_second"].vs_baseline->ratio == doctest::Approx(100.0 / 150.0));
+    CHECK(verdict(*flipped.images[0].metrics["tasks_per_second"].vs_baseline, true) == "worse");
+
+    auto part = from_json(doc, {"b"});  // the document's baseline dropped: the first kept image
+    CHECK(part.images.size() == 1);
+    CHECK(part.baseline == "b");
+    CHECK(part.warmups.empty());
+
+    CHECK_THROWS_WITH_AS(from_json(doc, {"zzz"}), "--only: the document has no image named 'zzz'", ConfigError);
+    CHECK_THROWS_WITH_AS(from_json(doc, {}, "zzz"), "--baseline: 'zzz' is none of the images in the document",
+                         ConfigError);
+    CHECK_THROWS_AS(from_json(nlohmann::json::object()), ConfigError);
+    auto broken = doc;
+    broken["images"][0]["runs"][0].erase("metrics");
+    CHECK_THROWS_WITH_AS(from_json(broken), doctest::Contains("--from: not a `pymatrix bench --format json` document"),
+                         ConfigError);
+}

@@ -218,6 +218,18 @@ void analyse(Result& result);
 /// metric the summary, the values and the ratio/interval/verdict against the baseline, warnings.
 nlohmann::json to_json(const Result& result);
 
+/// The inverse of to_json() for what analyse() needs: options, baseline, subjects and every
+/// run (measured and warm-up); metrics and warnings are left empty for analyse() to recompute.
+/// With `only` non-empty, keeps just the images whose name or image reference is in it (in the
+/// document's order). `baseline` (a name or image reference; "" keeps the document's, or the first
+/// image when that one was dropped) becomes Result::baseline. So `pymatrix bench --from
+/// FILE.json` re-analyses saved runs against another baseline or renders another report without
+/// running anything. Throws ConfigError (key "--from", "--only" or "--baseline") when `doc` is
+/// not a `pymatrix bench --format json` document, a name in `only` matches no image, or the
+/// baseline is none of the images kept.
+Result from_json(const nlohmann::json& doc, const std::vector<std::string>& only = {},
+                 const std::string& baseline = "");
+
 /// Console table rows (header first): IMAGE, METRIC, MEDIAN, SPREAD, VS BASELINE, VERDICT.
 std::vector<std::vector<std::string>> table_rows(const Result& result);
 

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace pymatrix::bench {
 
 namespace {
@@ -22,7 +24,86 @@ nlohmann::json run_json(const Run& r) {
             {"peak_memory_bytes", r.output.peak_memory_bytes ? nlohmann::json(*r.output.peak_memory_bytes) : nullptr}};
 }
 
+Run run_from_json(const nlohmann::json& j) {
+    Run r;
+    r.subject = j.at("subject").get<std::string>();
+    r.round = j.at("round").get<int>();
+    r.wall_seconds = j.value("wall_seconds", 0.0);
+    for (auto& [name, m] : j.at("metrics").items()) {
+        r.output.metrics[name] = Metric{m.at("value").get<double>(), m.value("unit", ""), m.value("better", "") == "higher"};
+        r.output.order.push_back(name);
+    }
+    r.output.info = j.value("info", nlohmann::json::object());
+    r.output.cgroup_version = j.value("cgroup_version", 0);
+    if (j.contains("cpu_seconds") && j["cpu_seconds"].is_number()) r.output.cpu_seconds = j["cpu_seconds"].get<double>();
+    if (j.contains("peak_memory_bytes") && j["peak_memory_bytes"].is_number())
+        r.output.peak_memory_bytes = j["peak_memory_bytes"].get<std::uint64_t>();
+    return r;
+}
+
 }  // namespace
+
+Result from_json(const nlohmann::json& doc, const std::vector<std::string>& only, const std::string& baseline) {
+    if (!doc.is_object() || !doc.contains("images") || !doc["images"].is_array() || !doc.contains("options"))
+        throw ConfigError({}, "--from", "not a `pymatrix bench --format json` document (no \"images\" array)");
+    Result res;
+    try {
+        const auto& o = doc.at("options");
+        if (o.at("command").is_string()) res.options.command = o["command"].get<std::string>();
+        if (o.at("workload").is_string()) res.options.workload = o["workload"].get<std::string>();
+        res.options.repeat = o.at("repeat").get<int>();
+        res.options.duration = o.at("duration_seconds").get<double>();
+        if (o.at("cpus").is_number()) res.options.cpus = o["cpus"].get<double>();
+        res.options.cpuset = res.cpuset = o.at("cpuset").get<std::string>();
+        res.options.env = o.value("env", std::vector<std::string>{});
+        res.workload_label = doc.at("workload").get<std::string>();
+        res.started = doc.value("started", "");
+        res.host_cpu = doc.value("host_cpu", "");
+        res.baseline = doc.value("baseline", "");
+        std::vector<std::string> unused = only;
+        for (auto& ij : doc["images"]) {
+            Subject s;
+            s.name = ij.at("name").get<std::string>();
+            s.image = ij.at("image").get<std::string>();
+            auto names_it = [&](const std::string& n) { return n == s.name || n == s.image; };
+            if (!only.empty() && std::none_of(only.begin(), only.end(), names_it)) continue;
+            std::erase_if(unused, names_it);
+            s.image_id = ij.value("image_id", "");
+            s.python_version = ij.value("python_version", "");
+            s.profile = ij.value("profile", "");
+            s.size_bytes = ij.value("image_size_bytes", std::uint64_t{0});
+            if (ij.contains("build_seconds") && ij["build_seconds"].is_number())
+                s.build_seconds = ij["build_seconds"].get<double>();
+            ImageResult img{s, {}, {}, {}};
+            for (auto& rj : ij.at("runs")) img.runs.push_back(run_from_json(rj));
+            res.images.push_back(std::move(img));
+        }
+        if (!unused.empty())
+            throw ConfigError({}, "--only", fmt::format("the document has no image named '{}'", unused.front()));
+        for (auto& rj : doc.value("warmups", nlohmann::json::array())) {
+            Run r = run_from_json(rj);
+            for (auto& img : res.images)
+                if (img.subject.name == r.subject) res.warmups.push_back(std::move(r));
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw ConfigError({}, "--from", fmt::format("not a `pymatrix bench --format json` document: {}", e.what()));
+    }
+    if (res.images.empty()) throw ConfigError({}, "--from", "the document holds no image");
+    std::string wanted = baseline;
+    if (wanted.empty()) {
+        wanted = res.baseline;
+        bool kept = false;
+        for (auto& img : res.images) kept |= img.subject.name == wanted;
+        if (!kept) wanted = res.images.front().subject.name;
+    }
+    res.baseline.clear();
+    for (auto& img : res.images)
+        if (img.subject.name == wanted || img.subject.image == wanted) res.baseline = img.subject.name;
+    if (res.baseline.empty())
+        throw ConfigError({}, "--baseline", fmt::format("'{}' is none of the images in the document", wanted));
+    res.options.baseline = res.baseline;
+    return res;
+}
 
 nlohmann::json to_json(const Result& res) {
     const auto& o = res.options;
