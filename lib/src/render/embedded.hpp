@@ -1,5 +1,5 @@
 // render/embedded.hpp: the files of dockerfiles/, embedded at build time by
-// cmake/embed_templates.cmake (internal).
+// cmake/embed_files.cmake (internal).
 #pragma once
 
 #include <string_view>
