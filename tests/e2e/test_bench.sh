@@ -65,6 +65,8 @@ for m in $metrics; do
     ok "$m verdict: $v"
 done
 assert_eq null "$(jq '.images[0].metrics.tasks_per_second.vs_baseline' bench.json)" "the baseline has no ratio to itself"
+assert_eq true "$(jq '[.images[1].metrics[].vs_baseline.paired] | all' bench.json)" "interleaved rounds: every interval paired"
+assert_contains "$(jq -r .statistics.interval bench.json)" "paired percentile bootstrap" "the JSON names the paired bootstrap"
 assert_eq true "$(jq '[.images[].image_size_bytes > 100000000] | all' bench.json)" "image sizes reported"
 assert_eq "1 1" "$(jq -r '[.images[].runs[0].cgroup_version] | map(tostring) | join(" ")' bench.json)" "cgroup v1 counters read"
 assert_eq 1 "$(jq '.images[0].runs[0].info.pool_size' bench.json)" "3.13 pins its pool to the 1-CPU cpuset"

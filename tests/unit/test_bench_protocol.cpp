@@ -217,8 +217,12 @@ TEST_CASE("the Markdown report: summary table, per-metric tables, one gnuplot SV
     // a: 100 101 99 100 102 -> median 100, MAD 1 (1.0%); b: 150 149 151 152 148 -> 150, MAD 1 (0.7%)
     CHECK(text.find("| a (baseline) | 3.13.5 | default | 100 tasks/s ±1.0% | baseline | 0 B | unknown |") !=
           std::string::npos);
-    // the interval is the bootstrap's with its fixed seed: the same runs give the same interval
-    CHECK(text.find("| b | 3.13.5 | opt | 150 tasks/s ±0.7% | 1.500x [1.465, 1.520] **better** | 0 B | unknown |") !=
+    // the interval is the paired bootstrap's with its fixed seed: the same runs give the same
+    // interval. These rounds move a and b in opposite directions (101/149, 99/151, 102/148), so
+    // pairing widens it: the unpaired bootstrap of the same values gives [1.465, 1.520].
+    CHECK(text.find("| b | 3.13.5 | opt | 150 tasks/s ±0.7% | 1.500x [1.451, 1.525] **better** | 0 B | unknown |") !=
+          std::string::npos);
+    CHECK(text.find("interval: 95% paired percentile bootstrap of the ratio of medians (rounds resampled together") !=
           std::string::npos);
     CHECK(text.find("](seed-tasks_per_second.svg)") != std::string::npos);
     CHECK(text.find("](seed-peak_memory_bytes.svg)") != std::string::npos);

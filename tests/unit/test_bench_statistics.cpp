@@ -79,3 +79,34 @@ TEST_CASE("bootstrap: a fixed seed gives the same interval, errors are refused")
     CHECK_THROWS_AS(bootstrap_ratio_of_medians(a, {0, 0, 0}), Error);
     CHECK_THROWS_AS(bootstrap_ratio_of_medians(a, b, 1.5), Error);
 }
+
+TEST_CASE("paired bootstrap: drift shared by each round cancels, the unpaired bootstrap drowns in it") {
+    // Five interleaved rounds; the machine's speed drifts 80..150 between rounds and the sample is
+    // exactly 1.2x the baseline in every round.
+    std::vector<double> baseline = {100, 150, 80, 120, 90}, sample;
+    for (double b : baseline) sample.push_back(1.2 * b);
+    auto unpaired = bootstrap_ratio_of_medians(sample, baseline);
+    CHECK(unpaired.ratio == doctest::Approx(1.2));
+    CHECK_FALSE(unpaired.paired);
+    CHECK(unpaired.low < 1.0);  // 96..180 against 80..150: inside the drift
+    CHECK_FALSE(unpaired.significant());
+    auto paired = paired_bootstrap_ratio_of_medians(sample, baseline);
+    CHECK(paired.paired);
+    CHECK(paired.ratio == doctest::Approx(1.2));
+    CHECK(paired.low == doctest::Approx(1.2));  // every resample keeps the 1.2x pairs
+    CHECK(paired.high == doctest::Approx(1.2));
+    CHECK(verdict(paired, true) == "better");
+}
+
+TEST_CASE("paired bootstrap: hand-computed interval quantiles, errors are refused") {
+    // rounds (2, 1) and (4, 4): a resample of both rounds is {0,0} -> 2/1 (p 1/4), {1,1} -> 4/4
+    // (p 1/4), or one of each -> median 3 / median 2.5 = 1.2 (p 1/2).
+    auto r = paired_bootstrap_ratio_of_medians({2, 4}, {1, 4});
+    CHECK(r.ratio == doctest::Approx(1.2));
+    CHECK(r.low == 1.0);
+    CHECK(r.high == 2.0);
+    CHECK_FALSE(r.significant());
+    CHECK_THROWS_AS(paired_bootstrap_ratio_of_medians({1, 2, 3}, {1, 2}), Error);
+    CHECK_THROWS_AS(paired_bootstrap_ratio_of_medians({}, {}), Error);
+    CHECK_THROWS_AS(paired_bootstrap_ratio_of_medians({1, 2}, {0, 0}), Error);
+}

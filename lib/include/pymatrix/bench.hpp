@@ -48,6 +48,7 @@ struct RatioInterval {
     double low = 1;          ///< lower end of the interval
     double high = 1;         ///< upper end of the interval
     double confidence = 0.95;
+    bool paired = false;     ///< true: from paired_bootstrap_ratio_of_medians (rounds resampled together)
     /// True when the interval excludes 1.0: only then is there a difference to report.
     bool significant() const { return low > 1.0 || high < 1.0; }
 };
@@ -61,6 +62,22 @@ struct RatioInterval {
 RatioInterval bootstrap_ratio_of_medians(const std::vector<double>& sample, const std::vector<double>& baseline,
                                          double confidence = 0.95, int resamples = 10000,
                                          std::uint64_t seed = 20261130);
+
+/// Paired (block) percentile bootstrap of the ratio of medians, for interleaved runs:
+/// sample[i] and baseline[i] were measured in the same round i, so drift of the machine between
+/// rounds moves both alike. Each resample draws n round indices with replacement and uses the
+/// same indices for both groups (the paired bootstrap of Efron & Tibshirani, "An Introduction to
+/// the Bootstrap", ch. 9/14), keeping each round's pair together: drift shared by a pair cancels
+/// in the ratio instead of widening the interval. Same statistic, quantiles, seed and defaults as
+/// bootstrap_ratio_of_medians(); RatioInterval::paired is set. Throws Error when the groups are
+/// empty or of different lengths, or the baseline median is 0.
+RatioInterval paired_bootstrap_ratio_of_medians(const std::vector<double>& sample, const std::vector<double>& baseline,
+                                                double confidence = 0.95, int resamples = 10000,
+                                                std::uint64_t seed = 20261130);
+
+/// One sentence naming how the interval was computed (for the reports): paired or not, 95%,
+/// 10000 resamples, the fixed seed.
+std::string interval_method(bool paired);
 
 /// The verdict for a ratio: "no significant difference" when the interval contains 1.0, else
 /// "better" or "worse" according to whether higher values are better for the metric.
@@ -170,6 +187,7 @@ struct MetricResult {
     Summary summary;
     std::optional<RatioInterval> vs_baseline;  ///< absent for the baseline itself
     std::vector<double> values;                ///< per measured run, in round order
+    std::vector<int> rounds;                   ///< Run::round of each of `values`
 };
 
 /// Everything measured about one image.
@@ -208,7 +226,9 @@ Result run(const Engine& engine, const std::vector<Subject>& subjects, const Opt
 /// `result` from its runs; run() calls it. Pool-size pitfall: when the workload's info reports a
 /// pool_size greater than the CPUs it may use (the --cpus quota rounded up, or the cpuset size),
 /// a warning says so, with the fix (Python 3.13+ honours PYTHON_CPU_COUNT; older versions need
-/// the pool size set by hand). Throws ConfigError when the baseline names no subject.
+/// the pool size set by hand). Ratios to the baseline use the paired bootstrap when the image and
+/// the baseline have the metric from the same rounds (the usual case: runs are interleaved),
+/// else the unpaired one. Throws ConfigError when the baseline names no subject.
 void analyse(Result& result);
 
 // ---------------------------------------------------------------------------------------------

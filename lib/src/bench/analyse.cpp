@@ -77,6 +77,7 @@ void analyse(Result& result) {
                 mr.unit = m.unit;
                 mr.higher_is_better = m.higher_is_better;
                 mr.values.push_back(m.value);
+                mr.rounds.push_back(run.round);
             }
         for (auto& [name, mr] : img.metrics) {
             mr.summary = summarise(mr.values);
@@ -91,7 +92,10 @@ void analyse(Result& result) {
         for (auto& [name, mr] : img.metrics) {
             auto b = base->metrics.find(name);
             if (b == base->metrics.end() || b->second.summary.median == 0) continue;
-            mr.vs_baseline = bootstrap_ratio_of_medians(mr.values, b->second.values);
+            // Interleaved rounds: a pair measured in the same round shares that round's drift.
+            mr.vs_baseline = mr.rounds == b->second.rounds
+                                 ? paired_bootstrap_ratio_of_medians(mr.values, b->second.values)
+                                 : bootstrap_ratio_of_medians(mr.values, b->second.values);
         }
     }
 }

@@ -18,6 +18,17 @@ std::string format_value(double v, const std::string& unit) {
 
 std::string format_ratio(const RatioInterval& r) { return fmt::format("{:.3f}x [{:.3f}, {:.3f}]", r.ratio, r.low, r.high); }
 
+std::string interval_note(const Result& result) {
+    std::size_t paired = 0, unpaired = 0;
+    for (auto& img : result.images)
+        for (auto& [name, m] : img.metrics)
+            if (m.vs_baseline) ++(m.vs_baseline->paired ? paired : unpaired);
+    if (paired && unpaired)
+        return interval_method(true) + " where an image and the baseline have the metric from the same rounds, "
+               "else each image resampled on its own";
+    return interval_method(unpaired == 0);
+}
+
 void write_files_atomically(const std::vector<std::pair<std::filesystem::path, std::string>>& files) {
     namespace fs = std::filesystem;
     std::vector<fs::path> temporaries;

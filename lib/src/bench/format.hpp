@@ -16,6 +16,10 @@ std::string format_value(double value, const std::string& unit);
 /// "1.032x [0.981, 1.090]".
 std::string format_ratio(const RatioInterval& r);
 
+/// How the result's intervals were computed, for a report's legend: interval_method(true) when
+/// every ratio is paired, interval_method(false) when none is, else a sentence naming both.
+std::string interval_note(const Result& result);
+
 /// Writes each (path, content) to "<path>.tmp", then renames them all into place. A path that
 /// exists as a directory (or other non-file) is refused before anything is written; a failed
 /// write or rename leaves no file of the set behind (temporaries and the files already renamed

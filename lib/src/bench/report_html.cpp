@@ -41,9 +41,8 @@ void write_html_report(const Result& res, const std::filesystem::path& path) {
         "<code>--cpuset-cpus {}</code>{}; network off. Host CPU: {}. Started {}.</p>\n",
         res.images.size(), o.repeat, o.duration, esc(res.cpuset),
         o.cpus ? fmt::format(", <code>--cpus {}</code>", *o.cpus) : "", esc(res.host_cpu), esc(res.started));
-    h += "<p>Centre: median; spread: median absolute deviation in % of the median; interval: 95% percentile "
-         "bootstrap of the ratio of medians (10000 resamples, fixed seed). An interval containing 1.0 is "
-         "<span class=\"nsd\">no significant difference</span>.</p>\n";
+    h += "<p>Centre: median; spread: median absolute deviation in % of the median; interval: " +
+         esc(interval_note(res)) + ". An interval containing 1.0 is <span class=\"nsd\">no significant difference</span>.</p>\n";
     for (auto& img : res.images)
         for (auto& w : img.warnings) h += "<div class=\"warn\">" + esc(w) + "</div>\n";
 

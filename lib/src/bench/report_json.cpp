@@ -123,7 +123,7 @@ nlohmann::json to_json(const Result& res) {
         {"statistics",
          {{"center", "median"},
           {"spread", "median absolute deviation"},
-          {"interval", "percentile bootstrap of the ratio of medians, 10000 resamples, seed 20261130"},
+          {"interval", interval_note(res)},
           {"confidence", 0.95}}},
         {"metric_order", res.metric_order},
         {"images", nlohmann::json::array()},
@@ -158,6 +158,7 @@ nlohmann::json to_json(const Result& res) {
                                      {"low", m.vs_baseline->low},
                                      {"high", m.vs_baseline->high},
                                      {"confidence", m.vs_baseline->confidence},
+                                     {"paired", m.vs_baseline->paired},
                                      {"significant", m.vs_baseline->significant()},
                                      {"verdict", verdict(*m.vs_baseline, m.higher_is_better)}};
             j["metrics"][name] = mj;

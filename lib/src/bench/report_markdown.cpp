@@ -45,9 +45,8 @@ std::vector<std::filesystem::path> write_markdown_report(const Result& res, cons
         "`--cpuset-cpus {}`{}; network off. Host CPU: {}. Started {}.\n\n",
         res.images.size(), o.repeat, o.duration, res.cpuset, o.cpus ? fmt::format(", `--cpus {}`", *o.cpus) : "",
         cell(res.host_cpu), res.started);
-    md += "Centre: median; ±: median absolute deviation in % of the median; interval: 95% percentile bootstrap "
-          "of the ratio of medians (10000 resamples, fixed seed). An interval containing 1.0 is no significant "
-          "difference.\n\n";
+    md += "Centre: median; ±: median absolute deviation in % of the median; interval: " + interval_note(res) +
+          ". An interval containing 1.0 is no significant difference.\n\n";
     for (auto& img : res.images)
         for (auto& w : img.warnings) md += "> **warning**: " + cell(w) + "\n\n";
 
