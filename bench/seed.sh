@@ -11,7 +11,7 @@
 # Writes: $SEED_OUT/seed.md with one SVG per metric beside it (pymatrix bench --report), the
 # whole result as $SEED_OUT/seed.json, and one `pymatrix build --metadata-file` document per build
 # run in $SEED_OUT/builds/ (every one of them is given to the bench: the build times).
-# Time: 10 of the 13 builds are PGO builds; on 2 cores a PGO+LTO build took 25-37 min with two
+# Time: 10 of the 13 builds are PGO builds; on 2 cores a PGO+LTO build took 25-42 min with two
 # running side by side on an otherwise idle machine (2026-12-01; 61-77 min on a shared one), a
 # plain build 5-7 min. The bench takes about (REPEAT + 1) x (DURATION + 1) s per image:
 # 8 images, 7 x 20 s: 23 min; all 13: about 36 min.
