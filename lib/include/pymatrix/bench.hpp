@@ -53,6 +53,11 @@ struct RatioInterval {
     bool significant() const { return low > 1.0 || high < 1.0; }
 };
 
+/// The bootstrap's defaults, shared by both variants and by the reports' description of them.
+inline constexpr double bootstrap_confidence = 0.95;
+inline constexpr int bootstrap_resamples = 10000;
+inline constexpr std::uint64_t bootstrap_seed = 20261130;
+
 /// Percentile bootstrap of the ratio of medians: `resamples` times, resample each group with
 /// replacement (std::mt19937_64 seeded with `seed`, so the same data give the same interval),
 /// take median(sample*) / median(baseline*), and return the (1-c)/2 and (1+c)/2 quantiles
@@ -60,8 +65,8 @@ struct RatioInterval {
 /// (n < 5 per group) the interval is wide or degenerate: that is the data speaking.
 /// Throws Error when a group is empty or the baseline median is 0.
 RatioInterval bootstrap_ratio_of_medians(const std::vector<double>& sample, const std::vector<double>& baseline,
-                                         double confidence = 0.95, int resamples = 10000,
-                                         std::uint64_t seed = 20261130);
+                                         double confidence = bootstrap_confidence, int resamples = bootstrap_resamples,
+                                         std::uint64_t seed = bootstrap_seed);
 
 /// Paired (block) percentile bootstrap of the ratio of medians, for interleaved runs:
 /// sample[i] and baseline[i] were measured in the same round i, so drift of the machine between
@@ -72,8 +77,9 @@ RatioInterval bootstrap_ratio_of_medians(const std::vector<double>& sample, cons
 /// bootstrap_ratio_of_medians(); RatioInterval::paired is set. Throws Error when the groups are
 /// empty or of different lengths, or the baseline median is 0.
 RatioInterval paired_bootstrap_ratio_of_medians(const std::vector<double>& sample, const std::vector<double>& baseline,
-                                                double confidence = 0.95, int resamples = 10000,
-                                                std::uint64_t seed = 20261130);
+                                                double confidence = bootstrap_confidence,
+                                                int resamples = bootstrap_resamples,
+                                                std::uint64_t seed = bootstrap_seed);
 
 /// One sentence naming how the interval was computed (for the reports): paired or not, 95%,
 /// 10000 resamples, the fixed seed.

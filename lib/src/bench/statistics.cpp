@@ -107,10 +107,10 @@ RatioInterval paired_bootstrap_ratio_of_medians(const std::vector<double>& sampl
 }
 
 std::string interval_method(bool paired) {
-    return paired ? "95% paired percentile bootstrap of the ratio of medians (rounds resampled together, "
-                    "10000 resamples, seed 20261130)"
-                  : "95% percentile bootstrap of the ratio of medians (each image resampled on its own, "
-                    "10000 resamples, seed 20261130)";
+    return fmt::format("{:g}% {}percentile bootstrap of the ratio of medians ({}, {} resamples, seed {})",
+                       100 * bootstrap_confidence, paired ? "paired " : "",
+                       paired ? "rounds resampled together" : "each image resampled on its own",
+                       bootstrap_resamples, bootstrap_seed);
 }
 
 std::string verdict(const RatioInterval& r, bool higher_is_better) {
