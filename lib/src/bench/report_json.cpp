@@ -124,7 +124,7 @@ nlohmann::json to_json(const Result& res) {
          {{"center", "median"},
           {"spread", "median absolute deviation"},
           {"interval", interval_note(res)},
-          {"confidence", 0.95}}},
+          {"confidence", bootstrap_confidence}}},
         {"metric_order", res.metric_order},
         {"images", nlohmann::json::array()},
         {"warmups", nlohmann::json::array()},
