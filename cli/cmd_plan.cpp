@@ -1,4 +1,4 @@
-// pymatrix plan FILE [--format table|json]
+// pymatrix plan FILE [--only NAME]... [--format table|json]
 #include "commands.hpp"
 #include "output.hpp"
 #include "prepare.hpp"
@@ -15,10 +15,11 @@ namespace po = boost::program_options;
 namespace pymatrix::cli {
 
 int cmd_plan(const Args& args) {
-    const std::string usage = "pymatrix plan FILE [--format table|json]";
+    const std::string usage = "pymatrix plan FILE [--only NAME]... [--format table|json]";
     po::options_description desc("plan options");
     desc.add_options()("help,h", "show this help")("format", po::value<std::string>()->default_value("table"),
-                                                    "table or json");
+                                                    "table or json")(
+        "only", po::value<std::vector<std::string>>(), "plan only this build name (repeatable)");
     auto vm = parse_options(args, desc, "file", usage);
     if (vm.count("help")) {
         std::cout << usage << "\n" << desc;
@@ -27,8 +28,10 @@ int cmd_plan(const Args& args) {
     std::string format = vm["format"].as<std::string>();
     require_format(format, {"table", "json"});
     const std::string path = single_file(vm, usage);
+    std::vector<std::string> only;
+    if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
     MatrixFile file;
-    auto builds = prepare_builds(path, file);
+    auto builds = prepare_builds(path, file, only);
     if (format == "json") {
         write_plan_json(std::cout, file, builds);
         return exit_ok;

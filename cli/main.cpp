@@ -14,8 +14,9 @@ const char* kUsage = R"(pymatrix: CPython build matrices as Docker images
 usage: pymatrix VERB [options]
 
 verbs:
-  plan FILE [--format table|json]          the expanded builds: configure argv, flags, tags, hash
-  generate FILE -o DIR                     one Dockerfile (and context files) per build
+  plan FILE [--only NAME]... [--format table|json]
+                                           the expanded builds: configure argv, flags, tags, hash
+  generate FILE -o DIR [--only NAME]...    one Dockerfile (and context files) per build
   build FILE [--only NAME]... [--jobs N] [--fail-fast] [--progress auto|tty|plain|quiet]
              [--log-dir D] [--builder B] [--metadata-file F] [--push] [--repository R]
                                            build, label and tag every image with docker buildx;

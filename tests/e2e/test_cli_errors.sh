@@ -55,6 +55,19 @@ assert_eq 0 "$rc" "generate"
 assert_contains "$(cat "$TMP/gen/3.13-opt-v3/Dockerfile")" \
     'RUN ["./configure","--enable-option-checking=fatal","CFLAGS_NODIST=-O3 -march=x86-64-v3"]' "generated Dockerfile"
 
+# --only narrows plan and generate as it does build; an unknown name writes nothing
+run "$PYMATRIX" plan "$REPO/matrices/quickstart.toml" --only 3.13-opt-v3 --format json
+assert_eq 0 "$rc" "plan --only"
+assert_eq '["3.13-opt-v3"]' "$(jq -c '[.builds[].name]' <<<"$out")" "plan --only keeps one build"
+run "$PYMATRIX" generate "$REPO/matrices/quickstart.toml" -o "$TMP/gen-only" --only 3.13-default
+assert_eq 0 "$rc" "generate --only"
+assert_eq "3.13-default" "$(ls "$TMP/gen-only")" "generate --only writes one build directory"
+run "$PYMATRIX" generate "$REPO/matrices/quickstart.toml" -o "$TMP/gen-only-bad" --only nope
+assert_eq 2 "$rc" "generate --only with an unknown build exits 2"
+assert_contains "$err" "no build is named 'nope' (builds: 3.13-default, 3.13-opt-v3)" "generate --only lists the builds"
+[[ ! -e "$TMP/gen-only-bad" ]] || fail "generate --only nope wrote output"
+ok "generate --only nope wrote nothing"
+
 # a misspelt configure option is refused from the source's own option list, before any build
 start=$(date +%s%N)
 run "$PYMATRIX" build "$E2E/matrices/misspelt.toml"
