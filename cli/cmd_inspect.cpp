@@ -35,10 +35,10 @@ int cmd_inspect(const Args& args) {
     if (doc) {
         all = (*doc)["Config"]["Labels"];
         out = {{"image", ref}, {"source", "local"}, {"id", doc->value("Id", "")}, {"size_bytes", doc->value("Size", 0ull)}};
-    } else if (ref.find('/') != std::string::npos && ref.substr(0, ref.find('/')) == registry_host(ref)) {
+    } else if (names_registry_host(ref)) {
         // HOST[:PORT]/PATH:TAG not in the local store: read it from its registry, pulling nothing
         auto remote = inspect_remote(engine, ref);
-        if (!remote) throw ConfigError({}, "IMAGE", fmt::format("{}: not in the local store and not in its registry", ref));
+        if (!remote) throw ConfigError({}, "IMAGE", fmt::format("{}: not in the local store and not in the registry {}", ref, registry_host(ref)));
         all = remote->labels;
         out = {{"image", ref}, {"source", "registry"}, {"digest", remote->digest}};
     } else {

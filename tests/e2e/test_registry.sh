@@ -39,6 +39,13 @@ assert_eq 5 "$rc" "a registry that does not answer exits 5"
 assert_eq 1 "$(wc -l <<<"$err")" "in one line"
 assert_contains "$err" "registry 127.0.0.1:$closed does not answer" "naming the registry"
 assert_not_contains "$out" "log:" "nothing was built"
+for verb in check inspect; do  # the gate and inspect word it as build --push does
+    args=(); [[ $verb == check ]] && args=(--target-level x86-64-v2)
+    run "$PYMATRIX" "$verb" "127.0.0.1:$closed/pymatrix-e2e:3.13.5-default" "${args[@]}"
+    assert_eq 5 "$rc" "$verb of a registry that does not answer exits 5"
+    assert_contains "$err" "pymatrix: registry 127.0.0.1:$closed does not answer for 127.0.0.1:$closed/pymatrix-e2e:3.13.5-default: " \
+        "$verb names the registry in the same words"
+done
 assert_eq 0 "$(writes)" "nothing written to the test registry yet"
 
 # 1. build --push: the image is in the local store (another repository): pushed, not rebuilt
@@ -79,6 +86,13 @@ assert_eq "$digest" "$(jq -r .digest <<<"$out")" "inspect shows the manifest dig
 assert_eq "'--enable-option-checking=fatal'" "$(jq -r .decoded.config_args <<<"$out")" "inspect decodes CONFIG_ARGS"
 assert_eq "$hash" "$(jq -r .decoded.config_hash <<<"$out")" "inspect decodes the config hash"
 assert_eq "" "$(docker images -q "$R")" "check and inspect pulled nothing"
+for verb in check inspect; do  # a tag the registry does not hold: exit 2, in the same words
+    args=(); [[ $verb == check ]] && args=(--target-level x86-64-v2)
+    run "$PYMATRIX" "$verb" "$R:no-such-tag" "${args[@]}"
+    assert_eq 2 "$rc" "$verb of a tag the registry does not hold exits 2"
+    assert_eq "pymatrix: IMAGE: $R:no-such-tag: not in the local store and not in the registry 127.0.0.1:$port" "$err" \
+        "$verb: not in the registry"
+done
 
 # 4. pull and run it
 docker pull -q "$R:3.13.5-default" >/dev/null

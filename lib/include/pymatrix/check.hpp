@@ -25,8 +25,9 @@ struct ImageLabels {
 /// Reads the labels of `ref`: an existing file is a `docker save` archive (read with libarchive,
 /// no daemon: manifest.json -> config JSON -> config.Labels); else a local image
 /// (`docker image inspect`); else, when `ref` names a registry host, the registry
-/// (`docker buildx imagetools inspect`, nothing pulled). Throws ConfigError (exit 2) when the
-/// image exists nowhere, EnvironmentError (exit 5) when the daemon or registry cannot be asked.
+/// (inspect_remote() of pymatrix/registry.hpp, as `build --push` asks: nothing pulled). Throws
+/// ConfigError (exit 2) when the image exists nowhere, EnvironmentError (exit 5) when the daemon
+/// cannot be asked or the registry does not answer ("registry HOST does not answer for REF: ...").
 /// `engine` may be null for archives.
 ImageLabels read_image_labels(const std::string& ref, const Engine* engine);
 

@@ -21,6 +21,12 @@ struct RegistryImage {
     std::map<std::string, std::string> labels;   ///< the image config's labels
 };
 
+/// Whether a repository or reference names its registry host: its first path component contains
+/// '.' or ':' or is "localhost" (the docker reference grammar, distribution/reference):
+/// "127.0.0.1:5000/x:tag" and "docker.io/library/python" do, "pymatrix/cpython:tag" and
+/// "python:3" do not. Throws nothing.
+bool names_registry_host(const std::string& reference);
+
 /// The registry host of a repository or reference, as docker resolves it: the first path
 /// component when it contains '.' or ':' or is "localhost" ("127.0.0.1:5000/team/cpython" ->
 /// "127.0.0.1:5000"), else "docker.io". Throws nothing.

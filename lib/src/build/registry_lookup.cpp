@@ -17,12 +17,15 @@ std::string first_line(const std::string& s) {
 
 }  // namespace
 
+bool names_registry_host(const std::string& reference) {
+    auto slash = reference.find('/');
+    if (slash == std::string::npos) return false;
+    std::string first = reference.substr(0, slash);
+    return first.find('.') != std::string::npos || first.find(':') != std::string::npos || first == "localhost";
+}
+
 std::string registry_host(const std::string& repository) {
-    auto slash = repository.find('/');
-    if (slash == std::string::npos) return "docker.io";
-    std::string first = repository.substr(0, slash);
-    if (first.find('.') != std::string::npos || first.find(':') != std::string::npos || first == "localhost") return first;
-    return "docker.io";
+    return names_registry_host(repository) ? repository.substr(0, repository.find('/')) : "docker.io";
 }
 
 std::string repository_of(const std::string& reference) {

@@ -1,5 +1,6 @@
 // Reading an image's labels from a docker save archive, the local store, or a registry.
 #include "pymatrix/check.hpp"
+#include "pymatrix/registry.hpp"
 #include "pymatrix/tags.hpp"
 
 #include <archive.h>
@@ -62,13 +63,6 @@ std::map<std::string, std::string> labels_from_archive(const std::string& path) 
     }
 }
 
-bool names_registry(const std::string& ref) {
-    auto slash = ref.find('/');
-    if (slash == std::string::npos) return false;
-    std::string first = ref.substr(0, slash);
-    return first.find('.') != std::string::npos || first.find(':') != std::string::npos || first == "localhost";
-}
-
 }  // namespace
 
 ImageLabels read_image_labels(const std::string& ref, const Engine* engine) {
@@ -85,23 +79,14 @@ ImageLabels read_image_labels(const std::string& ref, const Engine* engine) {
         out.labels = labels_from_config(*doc);
         return out;
     }
-    if (!names_registry(ref))
+    if (!names_registry_host(ref))
         throw ConfigError({}, "IMAGE", fmt::format("'{}' is not a file and not a local image; to read a registry without pulling, name its "
                                           "host: HOST[:PORT]/PATH:TAG", ref));
-    auto r = run_command({engine->docker(), "buildx", "imagetools", "inspect", "--format", "{{json .Image.Config.Labels}}", ref});
-    if (r.exit_code != 0) {
-        std::string msg = r.err.substr(0, r.err.find('\n'));
-        if (msg.find("not found") != std::string::npos || msg.find("MANIFEST_UNKNOWN") != std::string::npos)
-            throw ConfigError({}, "IMAGE", fmt::format("{}: not in the registry ({})", ref, msg));
-        throw EnvironmentError(fmt::format("cannot read {} from its registry: {}", ref, msg));
-    }
+    // the same lookup as build --push: one wording for a registry that does not answer (exit 5)
+    auto remote = inspect_remote(*engine, ref);
+    if (!remote) throw ConfigError({}, "IMAGE", fmt::format("{}: not in the local store and not in the registry {}", ref, registry_host(ref)));
     out.source = ImageSource::registry;
-    try {
-        auto j = nlohmann::json::parse(r.out);
-        if (j.is_object()) out.labels = labels_from_config(j);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(fmt::format("imagetools inspect {}: unreadable output: {}", ref, e.what()));
-    }
+    out.labels = std::move(remote->labels);
     return out;
 }
 
