@@ -16,6 +16,15 @@ TEST_CASE("registry_host: the first component when it names a host, else docker.
     CHECK(registry_host("cpython") == "docker.io");
 }
 
+TEST_CASE("names_registry_host: what check and inspect read from a registry") {
+    CHECK(names_registry_host("127.0.0.1:5000/pymatrix-e2e:3.13.5-default"));
+    CHECK(names_registry_host("docker.io/library/python:3.13"));  // named, though docker.io is also the default
+    CHECK(names_registry_host("localhost/x:y"));
+    CHECK_FALSE(names_registry_host("pymatrix/cpython:3.13.5-default"));
+    CHECK_FALSE(names_registry_host("python:3.13"));
+    CHECK_FALSE(names_registry_host("localhost:5000"));  // no '/': an image named localhost, tag 5000
+}
+
 TEST_CASE("repository_of keeps the host's port and drops the tag or digest") {
     CHECK(repository_of("127.0.0.1:5000/x:3.13.5-default") == "127.0.0.1:5000/x");
     CHECK(repository_of("127.0.0.1:5000/x") == "127.0.0.1:5000/x");
