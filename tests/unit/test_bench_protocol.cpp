@@ -268,11 +268,30 @@ TEST_CASE("--from: a saved result re-analysed against another baseline, part of 
     CHECK(part.warmups.empty());
 
     CHECK_THROWS_WITH_AS(from_json(doc, {"zzz"}), "--only: the document has no image named 'zzz'", ConfigError);
-    CHECK_THROWS_WITH_AS(from_json(doc, {}, "zzz"), "--baseline: 'zzz' is none of the images in the document",
+    CHECK_THROWS_WITH_AS(from_json(doc, {}, "zzz"), "--baseline: 'zzz' is none of the images in the document (images: a, b)",
+                         ConfigError);
+    CHECK_THROWS_WITH_AS(from_json(doc, {"b"}, "a"), "--baseline: 'a' is left out by --only; name it with --only too (kept: b)",
                          ConfigError);
     CHECK_THROWS_AS(from_json(nlohmann::json::object()), ConfigError);
     auto broken = doc;
     broken["images"][0]["runs"][0].erase("metrics");
     CHECK_THROWS_WITH_AS(from_json(broken), doctest::Contains("--from: not a `pymatrix bench --format json` document"),
                          ConfigError);
+}
+
+TEST_CASE("--from keeps the workload's metric order: the headline stays first, not the alphabet's first") {
+    auto res = two_images(1, "3.13.5", std::nullopt, "1");
+    for (auto& img : res.images)
+        for (auto& r : img.runs) {  // worker-pool prints tasks_per_second before mean_task_ms
+            r.output.metrics["mean_task_ms"] = Metric{1000.0 / r.output.metrics.at("tasks_per_second").value, "ms", false};
+            r.output.order.push_back("mean_task_ms");
+        }
+    analyse(res);
+    const std::vector<std::string> order = {"tasks_per_second", "mean_task_ms", "cpu_seconds", "peak_memory_bytes"};
+    REQUIRE(res.metric_order == order);
+    auto again = from_json(to_json(res));
+    analyse(again);
+    CHECK(again.metric_order == order);
+    CHECK(table_rows(again)[1][1] == "tasks_per_second");
+    CHECK(to_json(again) == to_json(res));
 }

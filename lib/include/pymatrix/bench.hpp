@@ -252,7 +252,9 @@ nlohmann::json to_json(const Result& result);
 /// FILE.json` re-analyses saved runs against another baseline or renders another report without
 /// running anything. Throws ConfigError (key "--from", "--only" or "--baseline") when `doc` is
 /// not a `pymatrix bench --format json` document, a name in `only` matches no image, or the
-/// baseline is none of the images kept.
+/// baseline is none of the images kept (the message says whether --only left it out). Each run's
+/// metrics keep the document's `metric_order` (the workload's order, headline first), so the
+/// report and the table lead with the same metric as the run that wrote the document.
 Result from_json(const nlohmann::json& doc, const std::vector<std::string>& only = {},
                  const std::string& baseline = "");
 

@@ -2,6 +2,7 @@
 #include "format.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -24,14 +25,19 @@ nlohmann::json run_json(const Run& r) {
             {"peak_memory_bytes", r.output.peak_memory_bytes ? nlohmann::json(*r.output.peak_memory_bytes) : nullptr}};
 }
 
-Run run_from_json(const nlohmann::json& j) {
+// `order`: the document's metric_order (the order the workload printed its metrics, headline
+// first); a run's "metrics" object comes back sorted by name, so the order is restored from it.
+Run run_from_json(const nlohmann::json& j, const std::vector<std::string>& order) {
     Run r;
     r.subject = j.at("subject").get<std::string>();
     r.round = j.at("round").get<int>();
     r.wall_seconds = j.value("wall_seconds", 0.0);
-    for (auto& [name, m] : j.at("metrics").items()) {
+    const auto& metrics = j.at("metrics");
+    for (auto& name : order)
+        if (metrics.contains(name)) r.output.order.push_back(name);
+    for (auto& [name, m] : metrics.items()) {
         r.output.metrics[name] = Metric{m.at("value").get<double>(), m.value("unit", ""), m.value("better", "") == "higher"};
-        r.output.order.push_back(name);
+        if (std::find(order.begin(), order.end(), name) == order.end()) r.output.order.push_back(name);
     }
     r.output.info = j.value("info", nlohmann::json::object());
     r.output.cgroup_version = j.value("cgroup_version", 0);
@@ -60,6 +66,7 @@ Result from_json(const nlohmann::json& doc, const std::vector<std::string>& only
         res.started = doc.value("started", "");
         res.host_cpu = doc.value("host_cpu", "");
         res.baseline = doc.value("baseline", "");
+        const auto order = doc.value("metric_order", std::vector<std::string>{});
         std::vector<std::string> unused = only;
         for (auto& ij : doc["images"]) {
             Subject s;
@@ -75,13 +82,13 @@ Result from_json(const nlohmann::json& doc, const std::vector<std::string>& only
             if (ij.contains("build_seconds") && ij["build_seconds"].is_number())
                 s.build_seconds = ij["build_seconds"].get<double>();
             ImageResult img{s, {}, {}, {}};
-            for (auto& rj : ij.at("runs")) img.runs.push_back(run_from_json(rj));
+            for (auto& rj : ij.at("runs")) img.runs.push_back(run_from_json(rj, order));
             res.images.push_back(std::move(img));
         }
         if (!unused.empty())
             throw ConfigError({}, "--only", fmt::format("the document has no image named '{}'", unused.front()));
         for (auto& rj : doc.value("warmups", nlohmann::json::array())) {
-            Run r = run_from_json(rj);
+            Run r = run_from_json(rj, order);
             for (auto& img : res.images)
                 if (img.subject.name == r.subject) res.warmups.push_back(std::move(r));
         }
@@ -99,8 +106,21 @@ Result from_json(const nlohmann::json& doc, const std::vector<std::string>& only
     res.baseline.clear();
     for (auto& img : res.images)
         if (img.subject.name == wanted || img.subject.image == wanted) res.baseline = img.subject.name;
-    if (res.baseline.empty())
-        throw ConfigError({}, "--baseline", fmt::format("'{}' is none of the images in the document", wanted));
+    if (res.baseline.empty()) {
+        bool in_document = false;
+        std::vector<std::string> all;
+        for (auto& ij : doc["images"]) {
+            in_document |= ij.value("name", "") == wanted || ij.value("image", "") == wanted;
+            all.push_back(ij.value("name", ""));
+        }
+        std::vector<std::string> kept;
+        for (auto& img : res.images) kept.push_back(img.subject.name);
+        throw ConfigError({}, "--baseline",
+                          in_document ? fmt::format("'{}' is left out by --only; name it with --only too (kept: {})", wanted,
+                                                    fmt::join(kept, ", "))
+                                      : fmt::format("'{}' is none of the images in the document (images: {})", wanted,
+                                                    fmt::join(all, ", ")));
+    }
     res.options.baseline = res.baseline;
     return res;
 }
