@@ -37,7 +37,7 @@ verbs:
                                            run a workload in each image, interleaved; medians,
                                            ratios to the baseline with 95% intervals, plots
 
-exit codes: 0 done, 1 internal error, 2 configuration or usage rejected, 3 a build failed,
+exit codes: 0 done, 1 internal error, 2 configuration or usage rejected, 3 a build (or bench run) failed,
             4 deployment rejected or image unlabelled, 5 environment not ready,
             130/143 build cancelled by SIGINT/SIGTERM
 )";

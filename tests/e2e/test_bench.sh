@@ -25,6 +25,11 @@ run "$PYMATRIX" bench $DEFAULT --repeat 2
 assert_contains "$err" "--repeat" "--repeat 1 refused"
 run "$PYMATRIX" bench $DEFAULT --cpuset 2-1
 assert_eq 2 "$rc" "bad cpuset: exit 2"
+ncpu=$(docker info --format '{{.NCPU}}')
+run "$PYMATRIX" bench $DEFAULT --cpuset "$ncpu" --repeat 3 --duration 0.1
+assert_eq 2 "$rc" "a CPU the engine's host lacks: exit 2, before any run"
+assert_eq "pymatrix: --cpuset: '$ncpu' names CPU $ncpu, but the engine's host has $ncpu CPUs (0-$((ncpu - 1)))" "$err" \
+    "the host's CPUs named"
 run "$PYMATRIX" bench $DEFAULT $V3 --baseline nope --repeat 3 --duration 0.1
 assert_eq 2 "$rc" "unknown baseline: exit 2"
 assert_contains "$err" "--baseline: 'nope' is none of the benched images" "unknown baseline named"
@@ -151,6 +156,9 @@ assert_eq 1 "$(jq '.images[0].metrics.readonly.median' <<<"$out")" "the user's d
 assert_eq '"1"' "$(jq '.images[0].runs[0].info.duration' <<<"$out")" "PYMATRIX_BENCH_DURATION passed"
 assert_eq true "$(jq '.images[0].metrics.squares_ms.median > 0' <<<"$out")" "the user's metric measured"
 run "$PYMATRIX" bench $DEFAULT --command 'echo no metrics here' --repeat 3 --duration 1
-assert_eq 1 "$rc" "a command without a metrics line: exit 1"
+assert_eq 3 "$rc" "a command without a metrics line: exit 3 (a run failed)"
 assert_contains "$err" "no line with a JSON object holding \"metrics\"" "the protocol named"
+run "$PYMATRIX" bench $DEFAULT --command 'exit 7' --repeat 3 --duration 1
+assert_eq 3 "$rc" "a command that fails: exit 3 (a run failed)"
+assert_contains "$err" "pymatrix: $DEFAULT: the run exited with 7" "the image named once, with the run's exit code"
 done_testing

@@ -172,6 +172,16 @@ std::string default_cpuset();
 /// Number of CPUs a cpuset list names ("0-1,3" -> 3). Throws ConfigError (--cpuset) when malformed.
 int cpuset_size(const std::string& cpuset);
 
+/// The highest CPU number a cpuset list names ("0-1,3" -> 3). Throws ConfigError (--cpuset) when
+/// malformed.
+int cpuset_highest(const std::string& cpuset);
+
+/// Refuses, before any run, a cpuset naming a CPU the engine's host does not have: CPUs are
+/// numbered 0 to NCPU - 1, NCPU from `docker info` (docker itself would refuse only when the
+/// first container starts: "Requested CPUs are not available", exit 125). Throws ConfigError
+/// (--cpuset, exit 2) naming the host's CPUs; does nothing when `docker info` gives no count.
+void require_cpuset_on_engine(const Engine& engine, const std::string& cpuset);
+
 /// The `docker` arguments (after "docker") of one run of `subject`: run --rm --network=none
 /// --cpuset-cpus --cpus? -e PYMATRIX_BENCH_DURATION=S -e ... -v WORKLOADS:/pymatrix-workloads:ro
 /// [-v MOUNT:/bench:ro -w /bench] IMAGE sh /pymatrix-workloads/harness.sh COMMAND...
@@ -222,9 +232,10 @@ using Progress = std::function<void(const std::string&)>;
 
 /// Runs the bench: writes the bundled workloads to a temporary directory (removed afterwards),
 /// runs a warm-up then `repeat` interleaved rounds over all subjects, and returns the analysed
-/// result. Throws ConfigError for bad options or an unknown baseline, Error (exit 1) when a run
-/// exits non-zero or prints no metrics (with the end of its output), EnvironmentError when the
-/// engine vanishes.
+/// result. Throws ConfigError (exit 2) for bad options, a cpuset the engine's host lacks
+/// (require_cpuset_on_engine) or an unknown baseline; Error with exit_build_failed (3) when a
+/// run exits non-zero or prints no metrics (with the end of its output), exit_rejected (4) when
+/// the in-image ISA guard refused to start; EnvironmentError when the engine vanishes.
 Result run(const Engine& engine, const std::vector<Subject>& subjects, const Options& options,
            const Progress& progress = {});
 

@@ -6,6 +6,7 @@
 #include <sched.h>
 
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 namespace pymatrix::bench {
@@ -15,7 +16,9 @@ const std::vector<std::string>& bundled_workloads() {
     return names;
 }
 
-int cpuset_size(const std::string& cpuset) {
+namespace {
+
+std::set<int> cpuset_cpus(const std::string& cpuset) {
     // docker's --cpuset-cpus grammar: comma-separated CPU numbers or ranges A-B.
     auto bad = [&](const std::string& why) {
         return ConfigError({}, "--cpuset", fmt::format("'{}' is not a CPU list like 1, 0-1 or 0,2: {}", cpuset, why));
@@ -38,7 +41,24 @@ int cpuset_size(const std::string& cpuset) {
         if (comma == std::string::npos) break;
         pos = comma + 1;
     }
-    return static_cast<int>(cpus.size());
+    return cpus;
+}
+
+}  // namespace
+
+int cpuset_size(const std::string& cpuset) { return static_cast<int>(cpuset_cpus(cpuset).size()); }
+
+int cpuset_highest(const std::string& cpuset) { return *cpuset_cpus(cpuset).rbegin(); }
+
+void require_cpuset_on_engine(const Engine& engine, const std::string& cpuset) {
+    const int highest = cpuset_highest(cpuset);
+    auto r = run_command({engine.docker(), "info", "--format", "{{.NCPU}}"});
+    int ncpu = 0;
+    if (r.exit_code != 0 || std::sscanf(r.out.c_str(), "%d", &ncpu) != 1 || ncpu <= 0) return;
+    if (highest >= ncpu)
+        throw ConfigError({}, "--cpuset",
+                          fmt::format("'{}' names CPU {}, but the engine's host has {} CPU{} ({})", cpuset, highest, ncpu,
+                                      ncpu == 1 ? "" : "s", ncpu == 1 ? std::string("0") : fmt::format("0-{}", ncpu - 1)));
 }
 
 std::string default_cpuset() {

@@ -64,11 +64,14 @@ Run run_once(const Engine& engine, const Options& o, const Subject& s, const std
     auto t0 = std::chrono::steady_clock::now();
     auto r = run_command(argv);
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // a failed run is a failed subject, as a failed build is (exit 3); the in-image guard's
+    // refusal is the deployment gate's (exit 4)
+    const std::string who = s.name == s.image ? s.name : fmt::format("{} ({})", s.name, s.image);
     if (r.exit_code != 0) {
         bool isa = r.err.find("refusing to start") != std::string::npos;
-        throw Error(fmt::format("{} ({}): the run exited with {}; its output ends:{}{}", s.name, s.image, r.exit_code,
+        throw Error(fmt::format("{}: the run exited with {}; its output ends:{}{}", who, r.exit_code,
                                 tail_lines(r.out, 5), tail_lines(r.err, 15)),
-                    isa ? exit_rejected : exit_internal);
+                    isa ? exit_rejected : exit_build_failed);
     }
     Run run;
     run.subject = s.name;
@@ -77,8 +80,9 @@ Run run_once(const Engine& engine, const Options& o, const Subject& s, const std
     try {
         run.output = parse_run_output(r.out);
     } catch (const Error& e) {
-        throw Error(fmt::format("{} ({}): {}; its output ends:{}{}", s.name, s.image, e.what(), tail_lines(r.out, 5),
-                                tail_lines(r.err, 5)));
+        throw Error(fmt::format("{}: {}; its output ends:{}{}", who, e.what(), tail_lines(r.out, 5),
+                                tail_lines(r.err, 5)),
+                    exit_build_failed);
     }
     return run;
 }
@@ -100,6 +104,7 @@ Result run(const Engine& engine, const std::vector<Subject>& subjects, const Opt
     result.options = options;
     result.cpuset = options.cpuset.empty() ? default_cpuset() : options.cpuset;
     result.options.cpuset = result.cpuset;
+    require_cpuset_on_engine(engine, result.cpuset);
     result.workload_label = options.command.empty() ? options.workload : options.command;
     result.started = now_rfc3339();
     auto cpu = isa::host_cpu();
