@@ -80,10 +80,7 @@ int bench_from(const po::variables_map& vm, const std::string& format) {
             throw ConfigError({}, std::string("--") + flag, why);
     auto report = report_path(vm);
     const std::string path = vm["from"].as<std::string>();
-    std::ifstream in(path);
-    if (!in) throw ConfigError({}, "--from", fmt::format("cannot read '{}'", path));
-    auto doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded()) throw ConfigError({}, "--from", fmt::format("'{}' is not JSON", path));
+    auto doc = read_json_file(path, "--from");
     std::vector<std::string> only;
     if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
     auto result = bench::from_json(doc, only, vm.count("baseline") ? vm["baseline"].as<std::string>() : "");
@@ -153,37 +150,42 @@ int cmd_bench(const Args& args) {
     std::filesystem::path report = report_path(vm);
     std::vector<std::pair<std::string, nlohmann::json>> metadata;  // path, document
     if (vm.count("metadata-file")) {
-        for (auto& path : vm["metadata-file"].as<std::vector<std::string>>()) {
-            std::ifstream in(path);
-            if (!in) throw ConfigError({}, "--metadata-file", fmt::format("cannot read '{}'", path));
-            metadata.emplace_back(path, nlohmann::json::parse(in, nullptr, false));
-            if (metadata.back().second.is_discarded())
-                throw ConfigError({}, "--metadata-file", fmt::format("'{}' is not JSON", path));
-        }
+        for (auto& path : vm["metadata-file"].as<std::vector<std::string>>())
+            metadata.emplace_back(path, read_json_file(path, "--metadata-file"));
     }
 
     std::vector<std::string> only;
     if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
-    std::size_t only_used = 0;
+    // every matrix FILE expanded first, so a misspelt --only is named before any image is looked up
+    std::vector<std::pair<std::string, std::vector<Build>>> matrices;  // (FILE, its builds), in input order
+    std::vector<std::string> build_names;
+    for (auto& input : vm["input"].as<std::vector<std::string>>()) {
+        if (!is_matrix_file(input)) continue;
+        MatrixFile file = load_matrix_file(input);
+        matrices.emplace_back(input, expand(file));
+        for (auto& b : matrices.back().second) build_names.push_back(b.name);
+    }
+    for (auto& name : only)
+        if (std::find(build_names.begin(), build_names.end(), name) == build_names.end())
+            throw ConfigError({}, "--only",
+                              build_names.empty()
+                                  ? fmt::format("'{}': --only picks builds of a matrix FILE, and none is given", name)
+                                  : fmt::format("no build is named '{}' (builds: {})", name, fmt::join(build_names, ", ")));
     Engine engine;
     std::vector<bench::Subject> subjects;
+    std::size_t next_matrix = 0;
     for (auto& input : vm["input"].as<std::vector<std::string>>()) {
         std::vector<bench::Subject> more;
         if (is_matrix_file(input)) {
-            MatrixFile file = load_matrix_file(input);
-            auto builds = expand(file);
-            if (!only.empty()) {
+            auto& builds = matrices[next_matrix++].second;
+            if (!only.empty())
                 std::erase_if(builds, [&](const Build& b) { return std::find(only.begin(), only.end(), b.name) == only.end(); });
-                only_used += builds.size();
-            }
             more = bench::subjects_from_builds(engine, builds, input);
         } else {
             more = bench::subjects_from_images(engine, {input});
         }
         subjects.insert(subjects.end(), more.begin(), more.end());
     }
-    if (only_used != only.size())
-        throw ConfigError({}, "--only", fmt::format("no matrix FILE given has a build of each name in: {}", fmt::join(only, ", ")));
     for (std::size_t i = 0; i < subjects.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
             if (subjects[i].name == subjects[j].name)

@@ -5,6 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 namespace po = boost::program_options;
@@ -89,6 +93,19 @@ std::string human_seconds(double s) {
     auto total = static_cast<long>(s + 0.5);
     if (total < 3600) return fmt::format("{}m{:02}s", total / 60, total % 60);
     return fmt::format("{}h{:02}m{:02}s", total / 3600, (total % 3600) / 60, total % 60);
+}
+
+nlohmann::json read_json_file(const std::string& path, const std::string& flag) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw ConfigError({}, flag, fmt::format("cannot read '{}': it is a directory", path));
+    errno = 0;
+    std::ifstream in(path);
+    if (!in)
+        throw ConfigError({}, flag, fmt::format("cannot read '{}': {}", path, errno ? std::strerror(errno) : "open failed"));
+    auto doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_discarded()) throw ConfigError({}, flag, fmt::format("'{}' is not JSON", path));
+    return doc;
 }
 
 }  // namespace pymatrix::cli

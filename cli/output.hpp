@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <string>
@@ -19,6 +20,11 @@ boost::program_options::variables_map parse_options(const std::vector<std::strin
 /// The one positional FILE of `plan`, `generate` and `build`; throws ConfigError (exit 2) unless
 /// exactly one was given.
 std::string single_file(const boost::program_options::variables_map& vm, const std::string& usage);
+
+/// Reads the JSON document at `path`, given with the flag `flag` ("--from", "--metadata-file").
+/// Throws ConfigError (exit 2) naming the flag: "cannot read 'F': <strerror>" when it cannot be
+/// opened (or is a directory), "'F' is not JSON" when it does not parse.
+nlohmann::json read_json_file(const std::string& path, const std::string& flag);
 
 /// Checks a --format value against the allowed list; throws ConfigError (exit 2) otherwise.
 void require_format(const std::string& value, const std::vector<std::string>& allowed);

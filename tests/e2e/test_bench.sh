@@ -43,7 +43,13 @@ assert_contains "$err" "pymatrix build never.toml --only 3.13-never-built" "the 
 
 run "$PYMATRIX" bench "$REPO/matrices/quickstart.toml" --only 3.13-nope
 assert_eq 2 "$rc" "--only naming no build: exit 2"
-assert_contains "$err" "--only: no matrix FILE given has a build of each name in: 3.13-nope" "--only named"
+assert_eq "pymatrix: --only: no build is named '3.13-nope' (builds: 3.13-default, 3.13-opt-v3)" "$err" \
+    "--only names the unknown build and lists the builds"
+run "$PYMATRIX" bench $DEFAULT --only 3.13-default
+assert_eq 2 "$rc" "--only without a matrix FILE: exit 2"
+assert_contains "$err" "--only picks builds of a matrix FILE, and none is given" "--only needs a matrix FILE"
+run "$PYMATRIX" bench --from no-such.json
+assert_eq "pymatrix: --from: cannot read 'no-such.json': No such file or directory" "$err" "--from gives the reason"
 
 # --- the quick-start matrix, benched: JSON with every metric, and the HTML report ---
 run "$PYMATRIX" bench "$REPO/matrices/quickstart.toml" --repeat 3 --duration 2 --cpuset 1 \

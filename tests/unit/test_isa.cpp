@@ -67,6 +67,9 @@ TEST_CASE("a --target-cpuinfo file that is no cpuinfo dump is a usage error, not
                          doctest::Contains("is not a /proc/cpuinfo dump: it has no 'processor' and no 'flags'"),
                          ConfigError);
     std::filesystem::remove(path);
+    CHECK_THROWS_WITH_AS(isa::read_cpuinfo(path),
+                         ("--target-cpuinfo: cannot read " + path.string() + ": No such file or directory").c_str(),
+                         ConfigError);
     CHECK(fixture("linux-sifive-u74mc").arch == "other");  // RISC-V: no flags line, but a dump
     CHECK(fixture("linux-rhel8-power9").arch == "other");
 }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -50,8 +52,11 @@ CpuInfo parse_cpuinfo(const std::string& text, const std::string& source) {
 }
 
 CpuInfo read_cpuinfo(const std::filesystem::path& path) {
+    errno = 0;
     std::ifstream in(path);
-    if (!in) throw ConfigError({}, "--target-cpuinfo", fmt::format("cannot read {}", path.string()));
+    if (!in)
+        throw ConfigError({}, "--target-cpuinfo",
+                          fmt::format("cannot read {}: {}", path.string(), errno ? std::strerror(errno) : "open failed"));
     std::stringstream ss;
     ss << in.rdbuf();
     const std::string text = ss.str();
