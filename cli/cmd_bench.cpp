@@ -50,6 +50,8 @@ void print_result(const bench::Result& result, const std::string& format, const 
     }
     if (format == "json") {
         std::cout << bench::to_json(result).dump(2) << '\n';
+        for (auto& img : result.images)  // in the document too; stderr so that nobody misses them
+            for (auto& w : img.warnings) std::cerr << "pymatrix: warning: " << w << '\n';
     } else {
         std::cout << fmt::format("workload: {}; {} runs per image after a warm-up, interleaved; {} s each; cpuset {}{}\n",
                                  result.workload_label, o.repeat, o.duration, result.cpuset,

@@ -120,8 +120,12 @@ ok "the screenshot is not blank ($nonwhite% non-white pixels, $colours colours)"
 ok "the screenshot has plot colours"
 
 # --- the pool-size pitfall: a CPU quota the interpreter does not see ---
-run "$PYMATRIX" bench $DEFAULT --repeat 3 --duration 1 --cpuset 0-1 --cpus 1
+run "$PYMATRIX" bench $DEFAULT --repeat 3 --duration 1 --cpuset 0-1 --cpus 1 --format json
 assert_eq 0 "$rc" "bench with --cpus 1 exits 0 ($err)"
+assert_contains "$(jq -r '.warnings[0]' <<<"$out")" "pool of 2 workers (os.cpu_count() = 2) but --cpus 1" "the warning in the JSON"
+assert_contains "$err" "pymatrix: warning: $DEFAULT: the interpreter chose a pool of 2 workers" "and on stderr"
+printf '%s\n' "$out" >quota.json
+run "$PYMATRIX" bench --from quota.json  # the table says it too
 assert_contains "$out" "pool of 2 workers (os.cpu_count() = 2) but --cpus 1 (a CPU quota) allows 1" "quota pitfall reported"
 assert_contains "$out" "Python 3.13.5 honours PYTHON_CPU_COUNT: rerun with --env PYTHON_CPU_COUNT=1" "the 3.13 fix named"
 run "$PYMATRIX" bench $DEFAULT --repeat 3 --duration 1 --cpuset 0-1 --cpus 1 --env PYTHON_CPU_COUNT=1 --format json
