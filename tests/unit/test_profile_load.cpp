@@ -102,6 +102,16 @@ TEST_CASE("bad values: sha256, version, package name, control characters") {
     CHECK(e3.reason().find("control character (0x0a)") != std::string::npos);
 }
 
+TEST_CASE("march: an x86-64 level the psABI does not define is refused at load, not in the build") {
+    auto e = load_error(kHeader + "[profiles.a]\nmarch = \"x86-64-v9\"\n[matrix]\npython = [\"3.13\"]\nprofile = [\"a\"]\n");
+    CHECK(e.key() == "profiles.a.march");
+    CHECK(e.where().line == 6);
+    CHECK(e.reason() == "'x86-64-v9' is not an x86-64 level (the psABI's: x86-64, x86-64-v2, x86-64-v3, x86-64-v4)");
+    for (const char* ok : {"x86-64", "x86-64-v2", "x86-64-v4", "znver3", "native"})
+        CHECK_NOTHROW(load_matrix_string(
+            kHeader + "[profiles.a]\nmarch = \"" + ok + "\"\n[matrix]\npython = [\"3.13\"]\nprofile = [\"a\"]\n", "m.toml"));
+}
+
 TEST_CASE("a reference to an unknown profile or python") {
     auto e = load_error(kHeader + "[profiles.default]\n[matrix]\npython = [\"3.13\"]\nprofile = [\"defualt\"]\n");
     CHECK(e.key() == "matrix.profile[0]");

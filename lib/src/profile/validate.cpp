@@ -69,6 +69,10 @@ std::string jit_problem(const std::string& v) {
 }
 
 std::string march_problem(const std::string& v) {
+    // the x86-64 psABI defines the micro-architecture levels x86-64-v2, -v3 and -v4 (and the
+    // baseline x86-64); any other "x86-64-vN" is a typo GCC would refuse only inside the build
+    if (v.rfind("x86-64-v", 0) == 0 && v != "x86-64-v2" && v != "x86-64-v3" && v != "x86-64-v4")
+        return fmt::format("'{}' is not an x86-64 level (the psABI's: x86-64, x86-64-v2, x86-64-v3, x86-64-v4)", v);
     if (full(v, R"([a-z0-9][a-z0-9._+-]{0,63})")) return "";
     return fmt::format("'{}' is not a -march value (e.g. x86-64-v3, znver3, native)", v);
 }

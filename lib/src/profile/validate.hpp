@@ -24,7 +24,8 @@ std::string package_problem(const std::string& name);
 std::string lto_problem(const std::string& value);
 /// jit: yes | yes-off | interpreter | no (configure.ac --enable-experimental-jit).
 std::string jit_problem(const std::string& value);
-/// march: a GCC -march value ([a-z0-9][a-z0-9._+-]*), e.g. x86-64-v3, znver3, native.
+/// march: a GCC -march value ([a-z0-9][a-z0-9._+-]*), e.g. x86-64-v3, znver3, native; an
+/// "x86-64-vN" must be one of the x86-64 psABI's levels v2, v3, v4.
 std::string march_problem(const std::string& value);
 /// An image reference [HOST[:PORT]/]PATH[:TAG][@sha256:HEX] (OCI distribution spec).
 std::string image_reference_problem(const std::string& ref);
