@@ -295,3 +295,22 @@ TEST_CASE("--from keeps the workload's metric order: the headline stays first, n
     CHECK(table_rows(again)[1][1] == "tasks_per_second");
     CHECK(to_json(again) == to_json(res));
 }
+
+TEST_CASE("the console table prints a large median whole, not with an exponent") {
+    auto res = two_images(1, "3.13.5", std::nullopt, "1");
+    for (auto& img : res.images)
+        for (auto& r : img.runs) {
+            r.output.metrics["tasks_per_minute"] = Metric{r.output.metrics.at("tasks_per_second").value * 102.9, "tasks/min", true};
+            r.output.order.push_back("tasks_per_minute");
+        }
+    analyse(res);
+    auto rows = table_rows(res);
+    bool seen = false;
+    for (auto& row : rows)
+        if (row[0] == "a" && row[1] == "tasks_per_minute") {
+            CHECK(row[2] == "10290 tasks/min");  // median 100 tasks/s x 102.9
+            seen = true;
+        }
+    CHECK(seen);
+    CHECK(rows[1][2] == "100 tasks/s");  // below 10,000: 4 significant digits as before
+}

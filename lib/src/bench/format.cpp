@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include <fstream>
 
 namespace pymatrix::bench {
@@ -13,7 +15,10 @@ std::string format_value(double v, const std::string& unit) {
         if (v >= 1024.0) return fmt::format("{:.1f} KiB", v / 1024.0);
         return fmt::format("{:.0f} B", v);
     }
-    return fmt::format("{:.4g}{}", v, unit.empty() ? "" : " " + unit);
+    const std::string u = unit.empty() ? "" : " " + unit;
+    // 4 significant digits, but never an exponent for a count a person reads (10290 tasks/min)
+    if (std::abs(v) >= 1e4 && std::abs(v) < 1e12) return fmt::format("{:.0f}{}", v, u);
+    return fmt::format("{:.4g}{}", v, u);
 }
 
 std::string format_ratio(const RatioInterval& r) { return fmt::format("{:.3f}x [{:.3f}, {:.3f}]", r.ratio, r.low, r.high); }

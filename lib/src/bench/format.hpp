@@ -10,7 +10,8 @@
 
 namespace pymatrix::bench {
 
-/// 38.1234 "tasks/s" -> "38.12 tasks/s"; bytes -> "17.6 MiB"; 4 significant digits.
+/// 38.1234 "tasks/s" -> "38.12 tasks/s"; bytes -> "17.6 MiB"; 4 significant digits, but whole
+/// numbers from 10,000 up (10290.4 "tasks/min" -> "10290 tasks/min", never "1.029e+04").
 std::string format_value(double value, const std::string& unit);
 
 /// "1.032x [0.981, 1.090]".
