@@ -1,13 +1,16 @@
-// pymatrix inspect IMAGE [--format table|json]: a local image, or a registry reference (nothing pulled)
+// pymatrix inspect IMAGE [--format table|json]: a `docker save` archive, a local image, or a registry
+// reference (nothing pulled)
 #include "commands.hpp"
 #include "output.hpp"
 
+#include "pymatrix/check.hpp"
 #include "pymatrix/engine.hpp"
 #include "pymatrix/labels.hpp"
 #include "pymatrix/registry.hpp"
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 
 namespace po = boost::program_options;
@@ -29,21 +32,22 @@ int cmd_inspect(const Args& args) {
     if (!vm.count("image") || vm["image"].as<std::vector<std::string>>().size() != 1)
         throw ConfigError({}, "IMAGE", "exactly one image is needed (usage: " + usage + ")");
     const std::string ref = vm["image"].as<std::vector<std::string>>()[0];
-    Engine engine;
-    auto doc = engine.inspect_image(ref);
     nlohmann::json all, out;
-    if (doc) {
+    if (std::filesystem::is_regular_file(ref)) {  // a `docker save` archive, read as check reads it: no daemon
+        all = read_image_labels(ref, nullptr).labels;
+        out = {{"image", ref}, {"source", "archive"}};
+    } else if (Engine engine; auto doc = engine.inspect_image(ref)) {
         all = (*doc)["Config"]["Labels"];
         out = {{"image", ref}, {"source", "local"}, {"id", doc->value("Id", "")}, {"size_bytes", doc->value("Size", 0ull)}};
     } else if (names_registry_host(ref)) {
         // HOST[:PORT]/PATH:TAG not in the local store: read it from its registry, pulling nothing
-        auto remote = inspect_remote(engine, ref);
+        auto remote = inspect_remote(engine, ref);  // engine: declared in the if above, in scope here
         if (!remote) throw ConfigError({}, "IMAGE", fmt::format("{}: not in the local store and not in the registry {}", ref, registry_host(ref)));
         all = remote->labels;
         out = {{"image", ref}, {"source", "registry"}, {"digest", remote->digest}};
     } else {
-        throw ConfigError({}, "IMAGE", fmt::format("no local image '{}' (a registry reference names its host: "
-                                                   "HOST[:PORT]/PATH:TAG)", ref));
+        throw ConfigError({}, "IMAGE", fmt::format("'{}' is not a file and not a local image (a registry reference "
+                                                   "names its host: HOST[:PORT]/PATH:TAG)", ref));
     }
     nlohmann::json labels = nlohmann::json::object();
     if (all.is_object())
@@ -76,7 +80,7 @@ int cmd_inspect(const Args& args) {
     } else {
         std::vector<std::vector<std::string>> rows = {{"LABEL", "VALUE"}};
         for (auto& [k, v] : labels.items()) rows.push_back({k, v.get<std::string>()});
-        print_table(rows);
+        if (rows.size() > 1) print_table(rows);  // no bare header for an image without labels
     }
     if (!labelled) {
         std::cerr << fmt::format("pymatrix: {} carries no pymatrix labels (not built by pymatrix build)\n", ref);

@@ -24,7 +24,8 @@ verbs:
   ci-matrix FILE --format github|gitlab [--only NAME]... [--repository R]
                                            one CI job per build (GitHub strategy.matrix JSON,
                                            GitLab child pipeline YAML)
-  inspect IMAGE [--format table|json]      the pymatrix labels of a local image or registry reference
+  inspect IMAGE [--format table|json]      the pymatrix labels of a local image, docker save archive
+                                           or registry reference
   host [--format table|json]               this machine's arch, vendor, model, x86-64 level, flags
   check IMAGE... [--target-cpuinfo F | --target-level L] [--allow-unlabelled] [--format table|json]
                                            the deployment gate: can the target CPU run the image?

@@ -80,6 +80,11 @@ assert_eq 4 "$rc" "archive rejected on ivybridge, no daemon needed"
 assert_eq "archive" "$(jq -r '.images[0].source' <<<"$out")" "read as an archive"
 DOCKER_HOST=unix:///nonexistent.sock run "$PYMATRIX" check "$TMP/v3.tar" --target-cpuinfo "$FIX/linux-rhel7-haswell"
 assert_eq 0 "$rc" "archive accepted on haswell"
+DOCKER_HOST=unix:///nonexistent.sock run "$PYMATRIX" inspect "$TMP/v3.tar" --format json
+assert_eq 0 "$rc" "inspect reads the archive too, no daemon needed ($err)"
+assert_eq "archive" "$(jq -r .source <<<"$out")" "inspect: read as an archive"
+assert_eq "$(docker image inspect --format '{{index .Config.Labels "io.pymatrix.isa.level"}}' $V3)" \
+    "$(jq -r .decoded.isa.level <<<"$out")" "inspect of the archive: the image's own ISA level label"
 
 # a real local registry (Debian's docker-registry), started and stopped here
 port=$((5100 + RANDOM % 800))
