@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -61,7 +62,19 @@ int cmd_build(const Args& args) {
     engine.require_ready();
     std::set<std::string> bases;
     for (auto& b : builds) bases.insert(b.base_image);
-    for (auto& base : bases) engine.require_local_image(base);
+    for (auto& base : bases) {
+        try {
+            engine.require_local_image(base);
+        } catch (const EnvironmentError& e) {  // name where the file asks for it: a profile, or [defaults]
+            const Build& user = *std::find_if(builds.begin(), builds.end(), [&](const Build& b) { return b.base_image == base; });
+            auto set = user.settings.origin.find("base_image");
+            const bool in_profile = !user.settings.base_image.empty() && set != user.settings.origin.end();
+            SourcePosition at = in_profile ? set->second : file.defaults.base_image_where;
+            if (at.file.empty()) at.file = file.path.string();
+            throw EnvironmentError(located_message(
+                at, in_profile ? "profiles." + user.profile + ".base_image" : "defaults.base_image", e.what()));
+        }
+    }
 
     ScheduleOptions options;
     options.jobs = jobs;

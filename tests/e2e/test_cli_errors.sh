@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Bad input: one clear message naming file:line, exit 2, nothing built or written. No engine needed.
+# Bad input: one clear message naming file:line, exit 2, nothing built or written. No engine needed
+# but for the missing base image (exit 5, named where the file asks for it).
 source "$(dirname "$0")/lib.sh"
 
 cat > "$TMP/bad-syntax.toml" <<'TOML'
@@ -76,6 +77,16 @@ assert_eq 2 "$rc" "misspelt configure option exits 2"
 assert_eq "pymatrix: $E2E/matrices/misspelt.toml:11:13: profiles.misspelt.configure: '--enable-optimisations' is not a configure option of CPython 3.13.5; did you mean '--enable-optimizations'?" \
     "$err" "misspelt option: file:line, key, suggestion"
 echo "# refused in ${elapsed_ms} ms"
+
+# a base image the store lacks (a typo): exit 5 before any build, named at its line and key
+sed -e "s|\.\./sources/|$REPO/sources/|" -e 's|^base_image = .*|base_image = "debian:bookworm-slimm"|' \
+    "$REPO/matrices/quickstart.toml" >"$TMP/no-base.toml"
+line=$(grep -n '^base_image' "$TMP/no-base.toml" | cut -d: -f1)
+run "$PYMATRIX" build "$TMP/no-base.toml" --only 3.13-default
+assert_eq 5 "$rc" "a missing base image exits 5"
+assert_contains "$err" "pymatrix: $TMP/no-base.toml:$line:14: defaults.base_image: base image 'debian:bookworm-slimm' is not in the local image store" \
+    "the missing base image named at its file, line and key"
+assert_not_contains "$out" "log:" "nothing was built"
 
 # no daemon: one clear line, exit 5
 DOCKER_HOST=unix:///nonexistent/docker.sock run "$PYMATRIX" build "$REPO/matrices/quickstart.toml"

@@ -37,6 +37,10 @@ struct SourcePosition {
     unsigned column = 0;
 };
 
+/// "FILE:LINE:COLUMN: KEY: MESSAGE", leaving out the position (or only line and column) and the key
+/// when unknown: the one layout of every message that points into a matrix file. Throws nothing.
+std::string located_message(const SourcePosition& where, const std::string& key, const std::string& message);
+
 /// Bad configuration (TOML syntax, unknown key, wrong type, unknown reference, extends
 /// cycle, duplicate build, invalid tag or repository, bad CLI flag). Exit code 2.
 /// what() reads "FILE:LINE:COLUMN: KEY: MESSAGE" (position and key omitted when unknown).
@@ -55,7 +59,8 @@ private:
 };
 
 /// The environment cannot run builds: docker or buildx missing, no daemon answering,
-/// base image absent. Exit code 5. The message says what to run to fix it.
+/// base image absent (then located_message() names the file, line and key asking for it).
+/// Exit code 5. The message says what to run to fix it.
 class EnvironmentError : public Error {
 public:
     explicit EnvironmentError(const std::string& message) : Error(message, exit_environment) {}

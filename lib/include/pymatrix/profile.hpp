@@ -58,6 +58,7 @@ struct Defaults {
     std::string repository = "pymatrix/cpython";   ///< [HOST[:PORT]/]PATH, lowercase path components
     std::string base_image = "debian:bookworm-slim";
     SourcePosition repository_where;
+    SourcePosition base_image_where;  ///< where base_image was written (file only when left at its default)
 };
 
 /// One matrix combination before resolution: axis name -> value (as a string, or a TOML

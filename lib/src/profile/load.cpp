@@ -152,6 +152,7 @@ struct Loader {
         }
         if (auto n = t.get("base_image")) {
             d.base_image = string_at(*n, "defaults.base_image", 255);
+            d.base_image_where = pos(n->source());
             if (auto p = image_reference_problem(d.base_image); !p.empty()) fail(n->source(), "defaults.base_image", p);
         }
     }
@@ -361,19 +362,19 @@ MatrixFile load_matrix_string(const std::string& toml_text, const std::filesyste
     return parse_and_load(toml_text, display_path.string(), std::filesystem::absolute(display_path).lexically_normal());
 }
 
+std::string located_message(const SourcePosition& where, const std::string& key, const std::string& message) {
+    std::string s;
+    if (!where.file.empty()) {
+        s += where.file;
+        if (where.line) s += fmt::format(":{}:{}", where.line, where.column);
+        s += ": ";
+    }
+    if (!key.empty()) s += key + ": ";
+    return s + message;
+}
+
 ConfigError::ConfigError(SourcePosition where, std::string key, std::string message)
-    : Error(
-          [&] {
-              std::string s;
-              if (!where.file.empty()) {
-                  s += where.file;
-                  if (where.line) s += fmt::format(":{}:{}", where.line, where.column);
-                  s += ": ";
-              }
-              if (!key.empty()) s += key + ": ";
-              return s + message;
-          }(),
-          exit_config),
+    : Error(located_message(where, key, message), exit_config),
       where_(std::move(where)),
       key_(std::move(key)),
       reason_(std::move(message)) {}
