@@ -159,13 +159,13 @@ int cmd_bench(const Args& args) {
     std::vector<std::string> only;
     if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
     // every matrix FILE expanded first, so a misspelt --only is named before any image is looked up
-    std::vector<std::pair<std::string, std::vector<Build>>> matrices;  // (FILE, its builds), in input order
+    std::vector<std::vector<Build>> matrices;  // each matrix FILE's builds, in input order
     std::vector<std::string> build_names;
     for (auto& input : vm["input"].as<std::vector<std::string>>()) {
         if (!is_matrix_file(input)) continue;
         MatrixFile file = load_matrix_file(input);
-        matrices.emplace_back(input, expand(file));
-        for (auto& b : matrices.back().second) build_names.push_back(b.name);
+        matrices.push_back(expand(file));
+        for (auto& b : matrices.back()) build_names.push_back(b.name);
     }
     for (auto& name : only)
         if (std::find(build_names.begin(), build_names.end(), name) == build_names.end())
@@ -179,7 +179,7 @@ int cmd_bench(const Args& args) {
     for (auto& input : vm["input"].as<std::vector<std::string>>()) {
         std::vector<bench::Subject> more;
         if (is_matrix_file(input)) {
-            auto& builds = matrices[next_matrix++].second;
+            auto& builds = matrices[next_matrix++];
             if (!only.empty())
                 std::erase_if(builds, [&](const Build& b) { return std::find(only.begin(), only.end(), b.name) == only.end(); });
             more = bench::subjects_from_builds(engine, builds, input);
