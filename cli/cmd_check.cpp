@@ -54,10 +54,6 @@ Gate run_gate(const po::variables_map& vm, const std::string& usage) {
     return g;
 }
 
-const char* source_name(ImageSource s) {
-    return s == ImageSource::archive ? "archive" : s == ImageSource::registry ? "registry" : "local";
-}
-
 nlohmann::json result_json(const ImageLabels& l, const Verdict& v) {
     auto req = requirement_of(l.labels);
     return {{"image", l.ref},          {"source", source_name(l.source)}, {"accepted", v.accepted},

@@ -6,12 +6,12 @@
 #include "pymatrix/check.hpp"
 #include "pymatrix/engine.hpp"
 #include "pymatrix/labels.hpp"
-#include "pymatrix/registry.hpp"
 
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 namespace po = boost::program_options;
 
@@ -32,27 +32,19 @@ int cmd_inspect(const Args& args) {
     if (!vm.count("image") || vm["image"].as<std::vector<std::string>>().size() != 1)
         throw ConfigError({}, "IMAGE", "exactly one image is needed (usage: " + usage + ")");
     const std::string ref = vm["image"].as<std::vector<std::string>>()[0];
-    nlohmann::json all, out;
-    if (std::filesystem::is_regular_file(ref)) {  // a `docker save` archive, read as check reads it: no daemon
-        all = read_image_labels(ref, nullptr).labels;
-        out = {{"image", ref}, {"source", "archive"}};
-    } else if (Engine engine; auto doc = engine.inspect_image(ref)) {
-        all = (*doc)["Config"]["Labels"];
-        out = {{"image", ref}, {"source", "local"}, {"id", doc->value("Id", "")}, {"size_bytes", doc->value("Size", 0ull)}};
-    } else if (names_registry_host(ref)) {
-        // HOST[:PORT]/PATH:TAG not in the local store: read it from its registry, pulling nothing
-        auto remote = inspect_remote(engine, ref);  // engine: declared in the if above, in scope here
-        if (!remote) throw ConfigError({}, "IMAGE", fmt::format("{}: not in the local store and not in the registry {}", ref, registry_host(ref)));
-        all = remote->labels;
-        out = {{"image", ref}, {"source", "registry"}, {"digest", remote->digest}};
-    } else {
-        throw ConfigError({}, "IMAGE", fmt::format("'{}' is not a file and not a local image (a registry reference "
-                                                   "names its host: HOST[:PORT]/PATH:TAG)", ref));
+    // read as check reads it: an archive (no daemon), the local store, or the registry (nothing pulled)
+    std::unique_ptr<Engine> engine;
+    if (!std::filesystem::is_regular_file(ref)) engine = std::make_unique<Engine>();
+    const ImageLabels image = read_image_labels(ref, engine.get());
+    nlohmann::json out = {{"image", ref}, {"source", source_name(image.source)}};
+    if (image.source == ImageSource::local) {
+        out["id"] = image.id;
+        out["size_bytes"] = image.size_bytes;
     }
+    if (image.source == ImageSource::registry) out["digest"] = image.digest;
     nlohmann::json labels = nlohmann::json::object();
-    if (all.is_object())
-        for (auto& [k, v] : all.items())
-            if (k.rfind("io.pymatrix.", 0) == 0 || k.rfind("org.opencontainers.image.", 0) == 0) labels[k] = v;
+    for (auto& [k, v] : image.labels)
+        if (k.rfind("io.pymatrix.", 0) == 0 || k.rfind("org.opencontainers.image.", 0) == 0) labels[k] = v;
     bool labelled = labels.contains(label::config_args);
     out["labelled"] = labelled;
     out["labels"] = labels;

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,11 +16,17 @@ namespace pymatrix {
 /// Where an image's labels were read from.
 enum class ImageSource { local, registry, archive };
 
+/// "local", "registry" or "archive", as the JSON of `check` and `inspect` names the source.
+const char* source_name(ImageSource source);
+
 /// The labels of one image, and where they came from.
 struct ImageLabels {
     std::string ref;                           ///< as the user named it
     ImageSource source = ImageSource::local;
     std::map<std::string, std::string> labels;  ///< every label of the image config
+    std::string id;                            ///< local: the image id "sha256:..."; else ""
+    std::uint64_t size_bytes = 0;              ///< local: the image size in bytes; else 0
+    std::string digest;                        ///< registry: the manifest digest "sha256:..."; else ""
 };
 
 /// Reads the labels of `ref`: an existing file is a `docker save` archive (read with libarchive,

@@ -77,6 +77,8 @@ ImageLabels read_image_labels(const std::string& ref, const Engine* engine) {
     if (auto doc = engine->inspect_image(ref)) {
         out.source = ImageSource::local;
         out.labels = labels_from_config(*doc);
+        out.id = doc->value("Id", "");
+        out.size_bytes = doc->value("Size", std::uint64_t{0});
         return out;
     }
     if (!names_registry_host(ref))
@@ -87,7 +89,12 @@ ImageLabels read_image_labels(const std::string& ref, const Engine* engine) {
     if (!remote) throw ConfigError({}, "IMAGE", fmt::format("{}: not in the local store and not in the registry {}", ref, registry_host(ref)));
     out.source = ImageSource::registry;
     out.labels = std::move(remote->labels);
+    out.digest = std::move(remote->digest);
     return out;
+}
+
+const char* source_name(ImageSource s) {
+    return s == ImageSource::archive ? "archive" : s == ImageSource::registry ? "registry" : "local";
 }
 
 }  // namespace pymatrix
