@@ -6,6 +6,7 @@
 #include "pymatrix/cancel.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -38,12 +39,9 @@ std::size_t terminal_width() {
 
 void print_summary(const std::vector<Build>& builds, const ScheduleResult& run) {
     std::vector<std::vector<std::string>> rows = {{"NAME", "STATUS", "DURATION", "SIZE", "TAGS"}};
-    for (auto& r : run.results) {
-        std::string tags;
-        for (auto& t : r.tags) tags += (tags.empty() ? "" : " ") + t;
-        rows.push_back({r.name, status(r), human_seconds(r.seconds), r.ok ? human_bytes(r.size_bytes) : "-",
-                        r.ok ? tags : "-"});
-    }
+    for (auto& r : run.results)
+        rows.push_back({r.name, to_string(r.outcome), human_seconds(r.seconds), r.ok() ? human_bytes(r.size_bytes) : "-",
+                        r.ok() ? fmt::format("{}", fmt::join(r.tags, " ")) : "-"});
     print_table(rows);
     for (std::size_t k = 0; k < run.stages.size(); ++k) {
         const auto& g = run.stages[k];
@@ -51,7 +49,7 @@ void print_summary(const std::vector<Build>& builds, const ScheduleResult& run) 
         std::size_t apt_cached = 0, ran = 0;
         for (auto i : g.builds) {
             const auto& r = run.results[i];
-            if (!r.started) continue;
+            if (!r.ran()) continue;
             ++ran;
             for (auto& step : r.cached_steps)
                 if (step.rfind("build-deps ", 0) == 0 && step.find("apt-get") != std::string::npos) {
@@ -65,21 +63,18 @@ void print_summary(const std::vector<Build>& builds, const ScheduleResult& run) 
                                  k + 1, g.describe(), what, g.builds.size(), apt_cached, ran);
     }
     std::size_t ran = 0;
-    for (auto& r : run.results) ran += r.started && !r.cached;
+    for (auto& r : run.results) ran += r.ran();
     if (ran) std::cout << fmt::format("make -j{} per build\n", run.make_jobs);
     std::cout << std::flush;
 
     std::vector<std::string> failed, stopped, skipped;
     for (auto& r : run.results) {
-        std::string s = status(r);
-        if (s == "failed") failed.push_back(r.name);
-        else if (s == "cancelled") stopped.push_back(r.name);
-        else if (s == "skipped") skipped.push_back(r.name);
+        if (r.outcome == BuildOutcome::failed) failed.push_back(r.name);
+        else if (r.outcome == BuildOutcome::cancelled) stopped.push_back(r.name);
+        else if (r.outcome == BuildOutcome::skipped) skipped.push_back(r.name);
     }
     auto join = [](const std::vector<std::string>& v) {
-        std::string out;
-        for (auto& x : v) out += (out.empty() ? "" : " ") + x;
-        return v.empty() ? std::string("none") : out;
+        return v.empty() ? std::string("none") : fmt::format("{}", fmt::join(v, " "));
     };
     if (!failed.empty()) std::cerr << fmt::format("pymatrix: {} of {} build(s) failed\n", failed.size(), builds.size());
     if (!stopped.empty() || !skipped.empty() || cancel_requested()) {
@@ -94,7 +89,7 @@ void print_summary(const std::vector<Build>& builds, const ScheduleResult& run) 
 int exit_code_of(const ScheduleResult& run) {
     if (int code = cancel_exit_code()) return code;
     for (auto& r : run.results)
-        if (!r.ok) return exit_build_failed;  // a failure, or --fail-fast stopped the others
+        if (!r.ok()) return exit_build_failed;  // a failure, or --fail-fast stopped the others
     return exit_ok;
 }
 

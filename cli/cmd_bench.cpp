@@ -6,6 +6,7 @@
 #include "output.hpp"
 
 #include "pymatrix/bench.hpp"
+#include "pymatrix/docker_driver.hpp"
 #include "pymatrix/plan.hpp"
 #include "pymatrix/profile.hpp"
 
@@ -173,7 +174,7 @@ int cmd_bench(const Args& args) {
                               build_names.empty()
                                   ? fmt::format("'{}': --only picks builds of a matrix FILE, and none is given", name)
                                   : fmt::format("no build is named '{}' (builds: {})", name, fmt::join(build_names, ", ")));
-    Engine engine;
+    DockerDriver engine;
     std::vector<bench::Subject> subjects;
     std::size_t next_matrix = 0;
     for (auto& input : vm["input"].as<std::vector<std::string>>()) {

@@ -8,10 +8,11 @@
 #include "signals.hpp"
 
 #include "pymatrix/build.hpp"
+#include "pymatrix/docker_driver.hpp"
+#include "pymatrix/registry.hpp"
 #include "pymatrix/scheduler.hpp"
 
 #include <unistd.h>
-#include "pymatrix/registry.hpp"
 
 #include <fmt/format.h>
 
@@ -58,13 +59,16 @@ int cmd_build(const Args& args) {
     auto builds = prepare_builds(path, file, only);
     const bool push = vm.count("push") > 0;
     if (vm.count("repository")) override_repository(builds, vm["repository"].as<std::string>());
-    Engine engine;
-    engine.require_ready();
+    DockerDriver builder(vm["builder"].as<std::string>());
+    builder.require_ready();
     std::set<std::string> bases;
     for (auto& b : builds) bases.insert(b.base_image);
     for (auto& base : bases) {
         try {
-            engine.require_local_image(base);
+            if (!builder.inspect_local(base))
+                throw EnvironmentError(fmt::format(
+                    "base image '{}' is not in the local image store and no registry is reachable to pull it; "
+                    "scripts/setup-engine.sh creates debian:bookworm-slim with debootstrap", base));
         } catch (const EnvironmentError& e) {  // name where the file asks for it: a profile, or [defaults]
             const Build& user = *std::find_if(builds.begin(), builds.end(), [&](const Build& b) { return b.base_image == base; });
             auto set = user.settings.origin.find("base_image");
@@ -81,13 +85,12 @@ int cmd_build(const Args& args) {
     options.fail_fast = vm.count("fail-fast") > 0;
     options.push = push;
     options.build.log_dir = vm["log-dir"].as<std::string>();
-    options.build.builder = vm["builder"].as<std::string>();
     Progress progress(mode, colour_enabled(mode, tty, std::getenv("NO_COLOR")), builds, options.build.log_dir,
                       std::cout, std::cerr, terminal_width());
     connect(progress, options);
     install_cancel_handlers([&](const std::string& m) { progress.note(m); });
 
-    auto run = run_builds(engine, builds, options);
+    auto run = run_builds(builder, builds, options);
     clear_cancel_callback();
     progress.finish();
     const auto& results = run.results;

@@ -4,6 +4,8 @@
 #include "output.hpp"
 
 #include "pymatrix/check.hpp"
+#include "pymatrix/docker_driver.hpp"
+#include "pymatrix/image_labels.hpp"
 #include "pymatrix/isa.hpp"
 
 #include <fmt/format.h>
@@ -44,9 +46,9 @@ Gate run_gate(const po::variables_map& vm, const std::string& usage) {
     g.target = vm.count("target-cpuinfo")  ? isa::read_cpuinfo(vm["target-cpuinfo"].as<std::string>())
                : vm.count("target-level") ? isa::cpu_for_level(vm["target-level"].as<std::string>())
                                           : isa::host_cpu();
-    std::unique_ptr<Engine> engine;
+    std::unique_ptr<DockerDriver> engine;
     for (auto& ref : vm["image"].as<std::vector<std::string>>()) {
-        if (!engine && !std::filesystem::is_regular_file(ref)) engine = std::make_unique<Engine>();
+        if (!engine && !std::filesystem::is_regular_file(ref)) engine = std::make_unique<DockerDriver>();
         ImageLabels labels = read_image_labels(ref, engine.get());
         Verdict v = decide(requirement_of(labels.labels), g.target, vm.count("allow-unlabelled") > 0);
         g.results.emplace_back(std::move(labels), std::move(v));

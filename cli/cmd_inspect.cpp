@@ -4,7 +4,8 @@
 #include "output.hpp"
 
 #include "pymatrix/check.hpp"
-#include "pymatrix/engine.hpp"
+#include "pymatrix/docker_driver.hpp"
+#include "pymatrix/image_labels.hpp"
 #include "pymatrix/labels.hpp"
 
 #include <fmt/format.h>
@@ -33,8 +34,8 @@ int cmd_inspect(const Args& args) {
         throw ConfigError({}, "IMAGE", "exactly one image is needed (usage: " + usage + ")");
     const std::string ref = vm["image"].as<std::vector<std::string>>()[0];
     // read as check reads it: an archive (no daemon), the local store, or the registry (nothing pulled)
-    std::unique_ptr<Engine> engine;
-    if (!std::filesystem::is_regular_file(ref)) engine = std::make_unique<Engine>();
+    std::unique_ptr<DockerDriver> engine;
+    if (!std::filesystem::is_regular_file(ref)) engine = std::make_unique<DockerDriver>();
     const ImageLabels image = read_image_labels(ref, engine.get());
     nlohmann::json out = {{"image", ref}, {"source", source_name(image.source)}};
     if (image.source == ImageSource::local) {

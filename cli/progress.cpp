@@ -64,9 +64,8 @@ std::string Progress::paint(const std::string& text, const char* sgr) const {
 }
 
 std::string Progress::status_word(const BuildResult& r) const {
-    std::string s = status(r);
-    const char* c = s == "failed" ? kRed : (s == "cancelled" || s == "skipped") ? kYellow : kGreen;
-    return paint(s, c);
+    const char* c = r.outcome == BuildOutcome::failed ? kRed : r.stopped() ? kYellow : kGreen;
+    return paint(to_string(r.outcome), c);
 }
 
 void Progress::emit(const std::string& line) {
@@ -155,7 +154,7 @@ void Progress::build_start(std::size_t i) {
     ++started_;
     const Build& b = builds_[i];
     running_[b.name] = {b.name, "starting", "", std::chrono::steady_clock::now()};
-    emit(fmt::format("==> [{}/{}] {} (log: {})", i + 1, builds_.size(), b.name, (log_dir_ / (b.name + ".log")).string()));
+    emit(fmt::format("==> [{}/{}] {} (log: {})", i + 1, builds_.size(), b.name, build_log_path(log_dir_, b.name).string()));
 }
 
 void Progress::step(const Build& b, const std::string& stage, const std::string& step) {
@@ -182,27 +181,36 @@ void Progress::build_done(std::size_t i, const BuildResult& r) {
     std::lock_guard<std::mutex> lock(mu_);
     running_.erase(r.name);
     ++done_;
-    cached_ += r.cached;
-    failed_ += !r.ok && !r.cancelled;
+    const bool failed = r.outcome == BuildOutcome::failed;
+    cached_ += r.outcome == BuildOutcome::cached;
+    failed_ += failed;
     const Build& b = builds_[i];
+    const std::string hash_tag = r.tags.empty() ? "" : r.tags.back();
     std::string line;
-    if (r.cached && r.in_registry)
-        line = fmt::format("==> [{}/{}] {} {}: the registry holds {} with config hash {}", i + 1, builds_.size(),
-                           r.name, status_word(r), r.tags.empty() ? "" : r.tags.back(), b.config_hash.substr(0, 12));
-    else if (r.cached)
-        line = fmt::format("==> [{}/{}] {} {}: {} already holds config hash {}", i + 1, builds_.size(), r.name,
-                           status_word(r), r.tags.empty() ? "" : r.tags.back(), b.config_hash.substr(0, 12));
-    else if (r.ok)
-        line = fmt::format("==> {} {} in {}", r.name, status_word(r), human_seconds(r.seconds));
-    else if (r.cancelled)
-        line = fmt::format("==> {} {}: {}", r.name, status_word(r), r.error);
-    else
-        line = fmt::format("==> {} {} after {}: {}", r.name, paint("FAILED", kRed), human_seconds(r.seconds), r.error);
+    switch (r.outcome) {
+        case BuildOutcome::cached:
+            line = r.push == PushState::in_registry
+                       ? fmt::format("==> [{}/{}] {} {}: the registry holds {} with config hash {}", i + 1,
+                                     builds_.size(), r.name, status_word(r), hash_tag, b.config_hash.substr(0, 12))
+                       : fmt::format("==> [{}/{}] {} {}: {} already holds config hash {}", i + 1, builds_.size(),
+                                     r.name, status_word(r), hash_tag, b.config_hash.substr(0, 12));
+            break;
+        case BuildOutcome::built:
+            line = fmt::format("==> {} {} in {}", r.name, status_word(r), human_seconds(r.seconds));
+            break;
+        case BuildOutcome::cancelled:
+        case BuildOutcome::skipped:
+            line = fmt::format("==> {} {}: {}", r.name, status_word(r), r.error);
+            break;
+        case BuildOutcome::failed:
+            line = fmt::format("==> {} {} after {}: {}", r.name, paint("FAILED", kRed), human_seconds(r.seconds), r.error);
+            break;
+    }
     if (mode_ == ProgressMode::quiet) {
-        if (!r.ok && !r.cancelled) err_ << fmt::format("pymatrix: {} failed: {}\n", r.name, r.error) << std::flush;
+        if (failed) err_ << fmt::format("pymatrix: {} failed: {}\n", r.name, r.error) << std::flush;
         return;
     }
-    if (mode_ == ProgressMode::tty && !r.ok && !r.cancelled) line = first_line(line);  // full text in the summary
+    if (mode_ == ProgressMode::tty && failed) line = first_line(line);  // full text in the summary
     emit(line);
 }
 

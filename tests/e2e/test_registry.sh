@@ -48,6 +48,33 @@ for verb in check inspect; do  # the gate and inspect word it as build --push do
 done
 assert_eq 0 "$(writes)" "nothing written to the test registry yet"
 
+# Ctrl-C during a push (the first push of the image to an empty registry: every layer travels)
+# stops the push: exit 130 promptly, no `docker push` left, nothing recorded as pushed, no
+# config-hash tag in the registry; a re-run pushes it.
+C=127.0.0.1:$port/pymatrix-e2e-cancel
+"$PYMATRIX" build "$M" "${ONLY[@]}" --push --repository "$C" --progress plain --metadata-file "$TMP/cancel.json" \
+    >"$TMP/cancel.out" 2>"$TMP/cancel.err" &
+pid=$!
+for ((i = 0; i < 600; i++)); do pgrep -f "docker push $C:" >/dev/null && break; sleep 0.05; done
+pgrep -f "docker push $C:" >/dev/null || fail "no docker push of $C within 30 s ($(cat "$TMP/cancel.err"))"
+start=$(date +%s%N)
+kill -INT "$pid"
+set +e; wait "$pid"; rc=$?; set -e
+latency_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "# SIGINT during docker push to exit: ${latency_ms} ms"
+assert_eq 130 "$rc" "SIGINT during the push: exit code 130"
+(( latency_ms < 15000 )) || fail "SIGINT during the push: pymatrix took ${latency_ms} ms to exit"
+ok "SIGINT during the push: exited within 15 s"
+assert_eq "" "$(pgrep -af "docker push $C:" || true)" "no docker push process left"
+assert_contains "$(cat "$TMP/cancel.out")" "3.13-default  cancelled" "summary: cancelled"
+assert_eq "cancelled" "$(jq -r '.builds[0].status' "$TMP/cancel.json")" "metadata status: cancelled"
+assert_eq "null" "$(jq -r '.builds[0].pushed' "$TMP/cancel.json")" "metadata: nothing recorded as pushed"
+assert_not_contains "$(curl -s "http://127.0.0.1:$port/v2/pymatrix-e2e-cancel/tags/list")" "3.13.5-default-$h12" \
+    "the registry has no config-hash tag of the cancelled push"
+run "$PYMATRIX" build "$M" "${ONLY[@]}" --push --repository "$C"
+assert_eq 0 "$rc" "a re-run after the cancelled push exits 0 ($err)"
+assert_contains "$out" "pushed 3.13-default: $C@sha256:" "the re-run pushes it"
+
 # 1. build --push: the image is in the local store (another repository): pushed, not rebuilt
 run "$PYMATRIX" build "$M" "${ONLY[@]}" --push --repository "$R" --metadata-file "$TMP/meta.json"
 echo "$out" | tail -4

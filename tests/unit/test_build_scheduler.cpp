@@ -90,18 +90,23 @@ TEST_CASE("the Dockerfile takes make's parallelism from the MAKE_JOBS build argu
     CHECK(d.find("ARG MAKE_JOBS") > d.find("FROM source AS build"));  // shared stages do not depend on it
 }
 
-TEST_CASE("status of a result") {
+TEST_CASE("status of a result: the word of its outcome") {
     BuildResult r;
-    CHECK(status(r) == "failed");
-    r.cancelled = true;
-    CHECK(status(r) == "skipped");
-    r.started = true;
+    CHECK(status(r) == "skipped");  // no result yet: never started
+    CHECK_FALSE(r.ok());
+    CHECK(r.stopped());
+    r.outcome = BuildOutcome::cancelled;
     CHECK(status(r) == "cancelled");
-    r = {};
-    r.ok = true;
+    CHECK(r.stopped());
+    r.outcome = BuildOutcome::failed;
+    CHECK(status(r) == "failed");
+    CHECK_FALSE(r.stopped());
+    r.outcome = BuildOutcome::built;
     CHECK(status(r) == "built");
-    r.cached = true;
+    CHECK(r.ok());
+    r.outcome = BuildOutcome::cached;
     CHECK(status(r) == "cached");
+    CHECK(r.ok());
 }
 
 /// A child that waits for a signal and dies of SIGINT's default action, not of doctest's crash

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "pymatrix/build.hpp"
+#include "pymatrix/docker_driver.hpp"
 #include "pymatrix/labels.hpp"
 
 #include <algorithm>
@@ -43,7 +44,7 @@ TEST_CASE("CONFIG_ARGS with quotes, spaces and '=' survives JSON -> label -> bui
     CHECK(info.config_args == kTricky);
     auto labels = labels_for(sample_build(), info, "2026-11-30T00:00:00Z");
     CHECK(labels.at(label::config_args) == kTricky);
-    auto argv = labelling_args(sample_build(), labels, "");
+    auto argv = docker_argv::build(labelling_request(sample_build(), labels), "");
     auto it = std::find(argv.begin(), argv.end(), std::string("io.pymatrix.config-args=") + kTricky);
     REQUIRE(it != argv.end());
     CHECK(*(it - 1) == "--label");

@@ -9,7 +9,7 @@
 // the engine, a matrix's image or gnuplot is missing, pymatrix::Error (exit 1) when a run fails.
 #pragma once
 
-#include "pymatrix/engine.hpp"
+#include "pymatrix/builder.hpp"
 #include "pymatrix/plan.hpp"
 
 #include <nlohmann/json.hpp>
@@ -132,12 +132,12 @@ struct Subject {
 
 /// Looks up images given by reference. Throws ConfigError (exit 2) naming an image that is not
 /// in the local store; EnvironmentError (exit 5) when the daemon cannot be asked.
-std::vector<Subject> subjects_from_images(const Engine& engine, const std::vector<std::string>& refs);
+std::vector<Subject> subjects_from_images(const Builder& builder, const std::vector<std::string>& refs);
 
 /// Looks up a matrix's builds by their config-hash tag (the last of Build::tags) in the local
 /// store. Throws EnvironmentError (exit 5) naming the builds not built yet and the command that
 /// builds them (`pymatrix build FILE --only NAME...`).
-std::vector<Subject> subjects_from_builds(const Engine& engine, const std::vector<Build>& builds,
+std::vector<Subject> subjects_from_builds(const Builder& builder, const std::vector<Build>& builds,
                                           const std::string& matrix_path);
 
 /// Sets Subject::build_seconds from a `pymatrix build --metadata-file` document: a build whose
@@ -180,11 +180,18 @@ int cpuset_highest(const std::string& cpuset);
 /// numbered 0 to NCPU - 1, NCPU from `docker info` (docker itself would refuse only when the
 /// first container starts: "Requested CPUs are not available", exit 125). Throws ConfigError
 /// (--cpuset, exit 2) naming the host's CPUs; does nothing when `docker info` gives no count.
-void require_cpuset_on_engine(const Engine& engine, const std::string& cpuset);
+void require_cpuset_on_engine(const Builder& builder, const std::string& cpuset);
 
-/// The `docker` arguments (after "docker") of one run of `subject`: run --rm --network=none
-/// --cpuset-cpus --cpus? -e PYMATRIX_BENCH_DURATION=S -e ... -v WORKLOADS:/pymatrix-workloads:ro
-/// [-v MOUNT:/bench:ro -w /bench] IMAGE sh /pymatrix-workloads/harness.sh COMMAND...
+/// One run of `subject` as the builder runs it: no network, --cpuset-cpus, --cpus?, env
+/// PYMATRIX_BENCH_DURATION=S and the --env list, WORKLOADS mounted read-only at
+/// /pymatrix-workloads [and MOUNT at /bench, the working directory], command
+/// `sh /pymatrix-workloads/harness.sh COMMAND...`. Throws nothing.
+RunRequest run_request(const Options& options, const Subject& subject, const std::filesystem::path& workloads_dir);
+
+/// The `docker` arguments (after "docker") of run_request(): run --rm --network=none
+/// --cpuset-cpus --cpus? -e PYMATRIX_BENCH_DURATION=S -e ... --mount=WORKLOADS...
+/// [--mount=MOUNT... --workdir /bench] IMAGE sh /pymatrix-workloads/harness.sh COMMAND...
+/// (docker_argv::run of pymatrix/docker_driver.hpp).
 std::vector<std::string> docker_run_args(const Options& options, const Subject& subject,
                                          const std::filesystem::path& workloads_dir);
 
@@ -236,7 +243,7 @@ using Progress = std::function<void(const std::string&)>;
 /// (require_cpuset_on_engine) or an unknown baseline; Error with exit_build_failed (3) when a
 /// run exits non-zero or prints no metrics (with the end of its output), exit_rejected (4) when
 /// the in-image ISA guard refused to start; EnvironmentError when the engine vanishes.
-Result run(const Engine& engine, const std::vector<Subject>& subjects, const Options& options,
+Result run(const Builder& builder, const std::vector<Subject>& subjects, const Options& options,
            const Progress& progress = {});
 
 /// Fills metrics (summaries and ratios against the baseline), metric_order and the warnings of

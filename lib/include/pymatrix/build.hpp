@@ -1,14 +1,15 @@
-// pymatrix/build.hpp: driving `docker buildx build` for each Build, reading back what was
-// built, labelling and tagging it, and verifying the labels against the image.
+// pymatrix/build.hpp: one build through the builder seam (pymatrix/builder.hpp): build the image,
+// read back what was built, label and tag it, verify the labels against the image, clean up.
 #pragma once
 
-#include "pymatrix/engine.hpp"
+#include "pymatrix/builder.hpp"
 #include "pymatrix/labels.hpp"
 #include "pymatrix/plan.hpp"
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,10 +19,11 @@ namespace pymatrix {
 /// Options of a build run.
 struct BuildOptions {
     std::filesystem::path log_dir = ".pymatrix/logs";  ///< one <build name>.log per build
-    std::string builder;          ///< `docker buildx build --builder` ("" = current builder)
     /// `make -j` inside the build: passed as `--build-arg MAKE_JOBS=N` (0 = not passed: the
     /// Dockerfile then uses nproc, every core). The scheduler sets max(1, cores / parallel builds).
     unsigned make_jobs = 0;
+    /// `--network` of the build's RUN steps ("" = the builder's default).
+    std::string network = "host";
     /// Called when a build reaches a new step: (build, "build 3/7", "RUN make -j2").
     std::function<void(const Build&, const std::string& stage, const std::string& step)> on_step;
     /// Called when BuildKit reports a step CACHED ("#N CACHED"): (build, "build-deps 2/2",
@@ -29,54 +31,81 @@ struct BuildOptions {
     std::function<void(const Build&, const std::string& stage, const std::string& step)> on_cached;
 };
 
+/// How a build ended. Exactly one holds; the words are those of the summary, the progress lines
+/// and the --metadata-file `status` (to_string()).
+enum class BuildOutcome {
+    skipped,    ///< never started: a cancel or --fail-fast before its turn, or no result at all
+    built,      ///< built by this run, labelled, verified and tagged
+    cached,     ///< an image with this config hash was there already (local store or registry)
+    failed,     ///< did not yield a verified image (its shared stage, the build, the labels or the
+                ///< push failed); no tag of it is left, but for a refused push's local tags
+    cancelled,  ///< stopped while running by a cancel request; no tag of it is left
+};
+
+/// "skipped", "built", "cached", "failed", "cancelled". Throws nothing.
+const char* to_string(BuildOutcome outcome);
+
+/// Where a build's image stands against its registry (`build --push`).
+enum class PushState {
+    not_pushed,   ///< no --push, or the build did not get that far
+    pushed,       ///< this run pushed every tag; BuildResult::digest is the manifest digest
+    in_registry,  ///< the registry held the config-hash tag already: nothing built, pushed or pulled
+};
+
 /// Outcome of one build.
 struct BuildResult {
     std::string name;
-    bool ok = false;
-    bool cached = false;          ///< true when an image with this config hash already existed (nothing built)
-    bool cancelled = false;       ///< stopped by request_cancel() (pymatrix/cancel.hpp); no tag of it is left
-    bool started = false;         ///< false when the build never ran (cancelled or --fail-fast before its turn)
-    std::string error;            ///< why it failed (one paragraph), "" when ok
+    BuildOutcome outcome = BuildOutcome::skipped;
+    PushState push = PushState::not_pushed;
+    std::string error;            ///< why it failed or was stopped (one paragraph), "" when ok
     double seconds = 0;           ///< wall time of the whole build, seconds
     std::uint64_t size_bytes = 0; ///< image size as `docker image inspect` reports it, bytes
     std::string image_id;         ///< "sha256:..."
     std::vector<std::string> tags;
-    std::filesystem::path log;    ///< the full log
+    std::filesystem::path log;    ///< the full log; empty when nothing ran (skipped, cached, ...)
     std::map<std::string, std::string> labels;
     std::map<std::string, double> stage_seconds;  ///< Dockerfile stage -> seconds BuildKit spent (cached steps: 0)
     std::vector<std::string> cached_steps;        ///< steps BuildKit found CACHED: "build-deps 2/2 RUN apt-get ..."
     std::string digest;           ///< --push: manifest digest "sha256:..." the registry serves for the tags, else ""
     std::string pushed;           ///< --push: "<repository>@sha256:..." (pull by digest), else ""
-    bool in_registry = false;     ///< --push: found in the registry already (nothing built, pushed or pulled)
+
+    /// A verified image carries the build's tags: built or cached.
+    bool ok() const { return outcome == BuildOutcome::built || outcome == BuildOutcome::cached; }
+    /// Stopped by a cancel request, whether it had started (cancelled) or not (skipped).
+    bool stopped() const { return outcome == BuildOutcome::cancelled || outcome == BuildOutcome::skipped; }
+    /// A build step ran for it (it has a log): built, failed or cancelled while running.
+    bool ran() const { return !log.empty(); }
 };
 
 /// The --metadata-file document: {"file", "template_version", "builds": [...]}, each build as in
-/// plan_to_json() plus status ("built", "cached", "failed"), error, image_id, digest, pushed,
-/// size_bytes, duration_seconds, stage_seconds, cached_steps and log. `digest` is the manifest digest
-/// the registry returned when the build was pushed (--push), else the image config digest (the
-/// image id); `pushed` is "<repository>@sha256:..." after --push, else null. status is
-/// "cancelled" for a build stopped by a cancel, "skipped" for one never started or without a result.
+/// plan_to_json() plus status (to_string() of its outcome: "built", "cached", "failed",
+/// "cancelled", "skipped"), error, image_id, digest, pushed, size_bytes, duration_seconds,
+/// stage_seconds, cached_steps and log. `digest` is the manifest digest the registry returned
+/// when the build was pushed (--push), else the image config digest (the image id); `pushed` is
+/// "<repository>@sha256:..." after --push, else null. A build without a result is "skipped".
 nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& builds,
                              const std::vector<BuildResult>& results);
 
-/// The `docker buildx build` arguments (after "docker") that create the labelled image FROM
-/// `unlabelled` with the build's final tags: --progress=plain --load [--builder B] --tag T...
-/// --label KEY=VALUE... and "-" (a small tar context comes on stdin: Dockerfile, isa-features,
-/// isa.json, copied to /usr/local/share/pymatrix/). Values are passed as
-/// argv elements, byte for byte, never through a shell.
-std::vector<std::string> labelling_args(const Build& build, const std::map<std::string, std::string>& labels,
-                                        const std::string& builder);
+/// Where a build's full log goes: `<log_dir>/<build name>.log`. Throws nothing.
+std::filesystem::path build_log_path(const std::filesystem::path& log_dir, const std::string& build_name);
 
-/// Builds one image: streams the context (Dockerfile + verified tarball) into
-/// `docker buildx build --load --network=host -` under a temporary unlabelled tag, reads the
-/// build-info JSON back from the image, builds the labelled image (FROM the unlabelled one,
-/// with --label and the final tags), checks that the io.pymatrix.config-args label equals
-/// sysconfig's CONFIG_ARGS inside the tagged image, then removes the temporary tag. On any
-/// failure the final tags are removed and the result says why (never throws for a build
-/// failure). After request_cancel() (pymatrix/cancel.hpp) it starts no further step; a cancelled
-/// build removes its temporary tag and every final tag carrying its config hash (no partly tagged
-/// image) and returns `cancelled`. Throws EnvironmentError when the engine disappears.
-BuildResult build_one(const Engine& engine, const Build& build, const BuildOptions& options);
+/// The build that creates the labelled image: the build's final tags and `labels`, loaded into
+/// the local store; its context (written by build_one) is FROM the unlabelled image plus the ISA
+/// record the entrypoint guard reads.
+BuildRequest labelling_request(const Build& build, const std::map<std::string, std::string>& labels);
+
+/// Builds one image in five steps, each logged to <log_dir>/<name>.log: (1) the image build of
+/// the streamed context (Dockerfile + verified tarball) under a temporary tag
+/// "pymatrix-unlabelled:<hash16>", with BuildOptions::network and make_jobs; (2) with PGO, the
+/// training run's failures read from the log (pgo_failed_tests); (3) the build-info JSON read
+/// back from the image; (4) the labelled image with the final tags; (5) the io.pymatrix.config-args
+/// label compared with sysconfig's CONFIG_ARGS inside the tagged image. The temporary tag is
+/// removed however the build ends; a build that fails after (4) loses its final tags. Never throws
+/// for a build failure: the result says why (`failed`). After request_cancel() (pymatrix/cancel.hpp)
+/// no further step starts; a build stopped while running removes every final tag carrying its
+/// config hash and returns `cancelled`; one not yet started returns `skipped` without a log.
+/// Throws EnvironmentError when the engine disappears.
+BuildResult build_one(const Builder& builder, const Build& build, const BuildOptions& options);
 
 /// The tests that failed in a PGO training run, from a build log (buildx plain progress,
 /// "#N SECONDS " prefixes allowed). CPython's Makefile runs the profile task with `|| true`, so a
@@ -90,7 +119,7 @@ std::vector<std::string> pgo_failed_tests(const std::string& log_text);
 /// (e.g. the same matrix built before with another [defaults].repository or --repository),
 /// returns a result marked `cached`, tagging the build's tags onto it where they are missing or
 /// name another image; else std::nullopt. Throws EnvironmentError when the daemon cannot be asked.
-std::optional<BuildResult> find_cached(const Engine& engine, const Build& build);
+std::optional<BuildResult> find_cached(const Builder& builder, const Build& build);
 
 /// Fetches http(s) sources into the cache ($PYMATRIX_CACHE/sources, else ~/.cache/pymatrix/sources)
 /// with curl and sets Build::python.source_path; then verifies every tarball's sha256, before

@@ -1,5 +1,5 @@
-// pymatrix/cancel.hpp: cancelling a run of builds. A process-wide registry of the `docker`
-// child processes pymatrix is streaming (Engine::stream), so that Ctrl-C, SIGTERM or
+// pymatrix/cancel.hpp: cancelling a run of builds. A process-wide registry of every child
+// process pymatrix runs (pymatrix/process.hpp registers each one), so that Ctrl-C, SIGTERM or
 // `--fail-fast` can stop them. One run of builds per process at a time. Throws nothing.
 #pragma once
 
@@ -21,13 +21,15 @@ bool cancel_requested() noexcept;
 /// The reason of the first request_cancel() call, CancelReason::none before.
 CancelReason cancel_reason() noexcept;
 
-/// Requests cancellation: records `reason` (if none was recorded yet) and sends SIGINT to every
-/// registered child's process group (a child leads its own group) (`docker buildx` then asks BuildKit to cancel its solve and exits).
-/// Children registered later get SIGINT as soon as they register. Async-signal-safe (atomics
+/// Requests cancellation: records `reason` (if none was recorded yet) and sends SIGINT to the
+/// process group of every registered interruptible child (a child leads its own group): `docker
+/// buildx` then asks BuildKit to cancel its solve, `docker push` stops its upload. Interruptible
+/// children registered later get SIGINT as soon as they register. Async-signal-safe (atomics
 /// and kill(2) only): may be called from a signal handler.
 void request_cancel(CancelReason reason) noexcept;
 
-/// Sends SIGKILL to every registered child (a child ignoring SIGINT; a second Ctrl-C).
+/// Sends SIGKILL to every registered child, interruptible or not (a child ignoring SIGINT; a
+/// second Ctrl-C).
 /// Async-signal-safe.
 void kill_children() noexcept;
 
@@ -37,12 +39,14 @@ int running_children() noexcept;
 /// Clears the cancel request (an embedding program starting a new run). Not for signal handlers.
 void reset_cancel() noexcept;
 
-/// Registers `pid` for its lifetime (RAII): request_cancel() signals it, kill_children() kills
-/// it. When a cancel was already requested, the constructor sends SIGINT at once. At most 256
-/// children are registered at a time; further ones are not signalled (pymatrix runs --jobs of them).
+/// Registers `pid` for its lifetime (RAII): kill_children() kills it, and when `interruptible`
+/// request_cancel() sends it SIGINT (when a cancel was already requested, the constructor does
+/// so at once). A child that is not interruptible (a clean-up step) runs to its end after a
+/// cancel. At most 256 children are registered at a time; further ones are not signalled
+/// (pymatrix runs --jobs builds, each with one child at a time).
 class ChildRegistration {
 public:
-    explicit ChildRegistration(pid_t pid) noexcept;
+    explicit ChildRegistration(pid_t pid, bool interruptible = true) noexcept;
     ~ChildRegistration();
     ChildRegistration(const ChildRegistration&) = delete;
     ChildRegistration& operator=(const ChildRegistration&) = delete;

@@ -1,42 +1,16 @@
-// pymatrix/check.hpp: the deployment gate. Reads an image's pymatrix ISA labels (local image,
-// registry reference, or `docker save` archive) and decides whether a target CPU can run it.
+// pymatrix/check.hpp: the deployment gate's decision: whether a target CPU can run an image, from
+// the image's pymatrix ISA labels (read by pymatrix/image_labels.hpp). Pure: no engine, no I/O.
 #pragma once
 
 #include "pymatrix/cpuinfo.hpp"
-#include "pymatrix/engine.hpp"
 
 #include <map>
 #include <optional>
-#include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace pymatrix {
-
-/// Where an image's labels were read from.
-enum class ImageSource { local, registry, archive };
-
-/// "local", "registry" or "archive", as the JSON of `check` and `inspect` names the source.
-const char* source_name(ImageSource source);
-
-/// The labels of one image, and where they came from.
-struct ImageLabels {
-    std::string ref;                           ///< as the user named it
-    ImageSource source = ImageSource::local;
-    std::map<std::string, std::string> labels;  ///< every label of the image config
-    std::string id;                            ///< local: the image id "sha256:..."; else ""
-    std::uint64_t size_bytes = 0;              ///< local: the image size in bytes; else 0
-    std::string digest;                        ///< registry: the manifest digest "sha256:..."; else ""
-};
-
-/// Reads the labels of `ref`: an existing file is a `docker save` archive (read with libarchive,
-/// no daemon: manifest.json -> config JSON -> config.Labels); else a local image
-/// (`docker image inspect`); else, when `ref` names a registry host, the registry
-/// (inspect_remote() of pymatrix/registry.hpp, as `build --push` asks: nothing pulled). Throws
-/// ConfigError (exit 2) when the image exists nowhere, EnvironmentError (exit 5) when the daemon
-/// cannot be asked or the registry does not answer ("registry HOST does not answer for REF: ...").
-/// `engine` may be null for archives.
-ImageLabels read_image_labels(const std::string& ref, const Engine* engine);
 
 /// What an image needs from a CPU, from its io.pymatrix.isa.* labels.
 struct IsaRequirement {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -52,5 +53,9 @@ std::map<std::string, std::string> labels_for(const Build& build, const BuildInf
 
 /// The current time as RFC 3339 UTC, "2026-11-30T13:34:48Z".
 std::string now_rfc3339();
+
+/// Whether a local image record (`docker image inspect` JSON, Builder::inspect_local) is labelled with `config_hash`
+/// (io.pymatrix.config-hash): the one test of "this image is that build". Throws nothing.
+bool carries_config_hash(const std::optional<nlohmann::json>& image, const std::string& config_hash);
 
 }  // namespace pymatrix

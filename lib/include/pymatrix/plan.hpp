@@ -74,4 +74,12 @@ void write_plan_json(std::ostream& out, const MatrixFile& file, const std::vecto
 /// One build as in plan_to_json()'s "builds" array.
 nlohmann::json build_to_json(const Build& build);
 
+/// --repository: makes every build use `repository` instead of [defaults].repository
+/// (Build::repository and the repository part of every tag; tags themselves and the config
+/// hash do not change). Validated as the TOML value is (repository_problem() of
+/// pymatrix/tags.hpp): throws ConfigError (exit 2) naming the flag `option` ("--repository")
+/// otherwise.
+void override_repository(std::vector<Build>& builds, const std::string& repository,
+                         const std::string& option = "--repository");
+
 }  // namespace pymatrix

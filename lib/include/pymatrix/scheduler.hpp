@@ -41,11 +41,14 @@ struct SharedStageResult {
     std::filesystem::path log;///< <log dir>/shared-<n>.log
 };
 
+/// Where the log of the `index`-th shared stage goes: `<log_dir>/shared-<index>.log`. Throws nothing.
+std::filesystem::path shared_stage_log_path(const std::filesystem::path& log_dir, std::size_t index);
+
 /// Builds the `source` target (build-deps, then source) of `stage` with the context of its
-/// first build: `docker buildx build --target source --output type=cacheonly` (nothing is
-/// tagged or loaded: the steps land in BuildKit's cache, where the builds find them). `index`
-/// numbers the log file (<log_dir>/shared-<index>.log). Throws EnvironmentError when docker vanished.
-SharedStageResult build_shared_stage(const Engine& engine, const Build& first, const SharedStage& stage,
+/// first build: a build of target `source` with BuildOutput::cache_only (nothing is tagged or
+/// loaded: the steps land in the builder's cache, where the builds find them). `index` numbers
+/// the log file (shared_stage_log_path). Throws EnvironmentError when the engine vanished.
+SharedStageResult build_shared_stage(const Builder& builder, const Build& first, const SharedStage& stage,
                                      std::size_t index, const BuildOptions& options);
 
 /// `make -j` for each of `parallel` builds running at once on `cores` cores: max(1, cores / parallel),
@@ -58,9 +61,10 @@ struct ScheduleOptions {
     bool fail_fast = false;     ///< after the first failure: start no more builds, cancel running ones
     bool push = false;          ///< --push: look each build up in its registry first (find_in_registry:
                                 ///< a hit is `cached`, nothing built), push every tag of each
-                                ///< successful build (push_build; a refused push fails the build)
+                                ///< successful build (push_build; a refused push fails the build,
+                                ///< a cancel during it cancels the build)
     unsigned cores = 0;         ///< cores to split between builds; 0 = std::thread::hardware_concurrency()
-    BuildOptions build;         ///< log dir, builder, on_step/on_cached (called from worker threads);
+    BuildOptions build;         ///< log dir, network, on_step/on_cached (called from worker threads);
                                 ///< make_jobs is set by the scheduler
     /// Called (from any thread, one call at a time) as things happen: a group's shared stage starts
     /// (`stage` index into ScheduleResult::stages) or finishes, a build starts (index into the
@@ -73,24 +77,25 @@ struct ScheduleOptions {
 
 /// What run_builds() did.
 struct ScheduleResult {
-    std::vector<BuildResult> results;           ///< one per build, in matrix order (see status())
+    std::vector<BuildResult> results;           ///< one per build, in matrix order
     std::vector<SharedStage> stages;            ///< the groups that had at least one build to run
     std::vector<SharedStageResult> stage_results;  ///< parallel to `stages`
     unsigned make_jobs = 0;                     ///< `make -j` each build got
 };
 
-/// "built", "cached", "failed", "cancelled" (stopped while running) or "skipped" (never started:
-/// cancelled or --fail-fast before its turn).
+/// to_string(result.outcome): "built", "cached", "failed", "cancelled" (stopped while running)
+/// or "skipped" (never started: cancelled or --fail-fast before its turn). Throws nothing.
 std::string status(const BuildResult& result);
 
-/// Runs every build: first (with `push`) find_in_registry(), then find_cached() for each (cached
-/// builds are done; with `push`, a locally cached build is pushed), then the shared
+/// Runs every build through `builder`: first (with `push`) find_in_registry(), then find_cached()
+/// for each (cached builds are done; with `push`, a locally cached build is pushed), then the shared
 /// stages of the groups with builds left, then those builds, at most `jobs` at a time, each
 /// with `make -j make_jobs_for(cores, min(jobs, builds left))`. A failed shared stage fails its
 /// group's builds without starting them. Keeps going after a failure unless `fail_fast`, which
 /// calls request_cancel(CancelReason::fail_fast). After request_cancel() (a signal, or fail-fast)
-/// no build starts; running ones stop and clean up (build_one). Throws EnvironmentError when the
-/// engine disappears (after the running builds have stopped).
-ScheduleResult run_builds(const Engine& engine, const std::vector<Build>& builds, const ScheduleOptions& options);
+/// no build starts; running ones stop and clean up (build_one); a registry lookup stopped by the
+/// cancel leaves its build `skipped`. Throws EnvironmentError when the engine disappears (after
+/// the running builds have stopped).
+ScheduleResult run_builds(const Builder& builder, const std::vector<Build>& builds, const ScheduleOptions& options);
 
 }  // namespace pymatrix

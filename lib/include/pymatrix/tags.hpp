@@ -27,4 +27,19 @@ SanitizedTag sanitize_tag(const std::string& wanted, const std::string& keep_suf
 /// HOST is recognised as in docker: the first component contains '.' or ':' or is "localhost".
 std::string repository_problem(const std::string& repository);
 
+/// Whether a repository or reference names its registry host: its first path component contains
+/// '.' or ':' or is "localhost" (the docker reference grammar, distribution/reference):
+/// "127.0.0.1:5000/x:tag" and "docker.io/library/python" do, "pymatrix/cpython:tag" and
+/// "python:3" do not. Throws nothing.
+bool names_registry_host(const std::string& reference);
+
+/// The registry host of a repository or reference, as docker resolves it: the first path
+/// component when it contains '.' or ':' or is "localhost" ("127.0.0.1:5000/team/cpython" ->
+/// "127.0.0.1:5000"), else "docker.io". Throws nothing.
+std::string registry_host(const std::string& repository);
+
+/// The repository part of a reference "REPO:TAG" or "REPO@sha256:..." (a ':' inside the host's
+/// port is kept): "127.0.0.1:5000/x:3.13.5-default" -> "127.0.0.1:5000/x". Throws nothing.
+std::string repository_of(const std::string& reference);
+
 }  // namespace pymatrix

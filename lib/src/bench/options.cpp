@@ -1,5 +1,6 @@
 // Bench options: validation, the CPU set, and the docker run arguments of one run.
 #include "pymatrix/bench.hpp"
+#include "pymatrix/docker_driver.hpp"
 
 #include <fmt/format.h>
 
@@ -50,11 +51,10 @@ int cpuset_size(const std::string& cpuset) { return static_cast<int>(cpuset_cpus
 
 int cpuset_highest(const std::string& cpuset) { return *cpuset_cpus(cpuset).rbegin(); }
 
-void require_cpuset_on_engine(const Engine& engine, const std::string& cpuset) {
+void require_cpuset_on_engine(const Builder& builder, const std::string& cpuset) {
     const int highest = cpuset_highest(cpuset);
-    auto r = run_command({engine.docker(), "info", "--format", "{{.NCPU}}"});
-    int ncpu = 0;
-    if (r.exit_code != 0 || std::sscanf(r.out.c_str(), "%d", &ncpu) != 1 || ncpu <= 0) return;
+    const int ncpu = builder.host_cpus();
+    if (ncpu <= 0) return;
     if (highest >= ncpu)
         throw ConfigError({}, "--cpuset",
                           fmt::format("'{}' names CPU {}, but the engine's host has {} CPU{} ({})", cpuset, highest, ncpu,
@@ -95,28 +95,33 @@ void validate(const Options& o) {
         throw ConfigError({}, "--mount", "a path with ',' cannot be passed to docker run --mount");
 }
 
+RunRequest run_request(const Options& o, const Subject& subject, const std::filesystem::path& workloads_dir) {
+    RunRequest q;
+    q.image = subject.image;
+    q.cpuset = o.cpuset;
+    q.cpus = o.cpus;
+    std::string duration = fmt::format("{}", o.duration);
+    q.env.push_back("PYMATRIX_BENCH_DURATION=" + duration);
+    q.env.insert(q.env.end(), o.env.begin(), o.env.end());
+    q.mounts.push_back("type=bind,source=" + workloads_dir.string() + ",target=/pymatrix-workloads,readonly");
+    if (!o.command.empty()) {
+        q.mounts.push_back("type=bind,source=" + o.mount.string() + ",target=/bench,readonly");
+        q.workdir = "/bench";
+    }
+    q.command = {"sh", "/pymatrix-workloads/harness.sh"};
+    if (!o.command.empty())
+        q.command.insert(q.command.end(), {"sh", "-c", o.command});
+    else
+        q.command.insert(q.command.end(),
+                         {"python3", "/pymatrix-workloads/" + std::string(o.workload == "worker-pool" ? "worker_pool.py"
+                                                                                                     : "kernels.py"),
+                          "--duration", duration});
+    return q;
+}
+
 std::vector<std::string> docker_run_args(const Options& o, const Subject& subject,
                                          const std::filesystem::path& workloads_dir) {
-    std::vector<std::string> a = {"run", "--rm", "--network=none"};
-    if (!o.cpuset.empty()) a.push_back("--cpuset-cpus=" + o.cpuset);
-    if (o.cpus) a.push_back(fmt::format("--cpus={}", *o.cpus));
-    std::string duration = fmt::format("{}", o.duration);
-    a.insert(a.end(), {"-e", "PYMATRIX_BENCH_DURATION=" + duration});
-    for (auto& e : o.env) a.insert(a.end(), {"-e", e});
-    a.push_back("--mount=type=bind,source=" + workloads_dir.string() + ",target=/pymatrix-workloads,readonly");
-    if (!o.command.empty()) {
-        a.push_back("--mount=type=bind,source=" + o.mount.string() + ",target=/bench,readonly");
-        a.insert(a.end(), {"--workdir", "/bench"});
-    }
-    a.push_back(subject.image);
-    a.insert(a.end(), {"sh", "/pymatrix-workloads/harness.sh"});
-    if (!o.command.empty())
-        a.insert(a.end(), {"sh", "-c", o.command});
-    else
-        a.insert(a.end(), {"python3", "/pymatrix-workloads/" + std::string(o.workload == "worker-pool" ? "worker_pool.py"
-                                                                                                        : "kernels.py"),
-                           "--duration", duration});
-    return a;
+    return docker_argv::run(run_request(o, subject, workloads_dir));
 }
 
 }  // namespace pymatrix::bench

@@ -58,11 +58,9 @@ std::string tail_lines(const std::string& text, std::size_t n) {
     return out;
 }
 
-Run run_once(const Engine& engine, const Options& o, const Subject& s, const std::filesystem::path& dir, int round) {
-    std::vector<std::string> argv = {engine.docker()};
-    for (auto& a : docker_run_args(o, s, dir)) argv.push_back(a);
+Run run_once(const Builder& builder, const Options& o, const Subject& s, const std::filesystem::path& dir, int round) {
     auto t0 = std::chrono::steady_clock::now();
-    auto r = run_command(argv);
+    auto r = builder.run(run_request(o, s, dir));
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     // a failed run is a failed subject, as a failed build is (exit 3); the in-image guard's
     // refusal is the deployment gate's (exit 4)
@@ -96,7 +94,7 @@ std::string headline(const Run& r) {
 
 }  // namespace
 
-Result run(const Engine& engine, const std::vector<Subject>& subjects, const Options& options,
+Result run(const Builder& builder, const std::vector<Subject>& subjects, const Options& options,
            const Progress& progress) {
     validate(options);
     if (subjects.empty()) throw ConfigError({}, "IMAGE", "nothing to bench: give at least one image or matrix file");
@@ -104,7 +102,7 @@ Result run(const Engine& engine, const std::vector<Subject>& subjects, const Opt
     result.options = options;
     result.cpuset = options.cpuset.empty() ? default_cpuset() : options.cpuset;
     result.options.cpuset = result.cpuset;
-    require_cpuset_on_engine(engine, result.cpuset);
+    require_cpuset_on_engine(builder, result.cpuset);
     result.workload_label = options.command.empty() ? options.workload : options.command;
     result.started = now_rfc3339();
     auto cpu = isa::host_cpu();
@@ -122,7 +120,7 @@ Result run(const Engine& engine, const std::vector<Subject>& subjects, const Opt
     int total = static_cast<int>(subjects.size()) * (options.repeat + 1), done = 0;
     for (int round = 0; round <= options.repeat; ++round) {
         for (std::size_t i = 0; i < subjects.size(); ++i) {
-            Run r = run_once(engine, result.options, subjects[i], dir.path(), round);
+            Run r = run_once(builder, result.options, subjects[i], dir.path(), round);
             ++done;
             if (progress)
                 progress(fmt::format("[{}/{}] {} {}: {} ({:.1f} s)", done, total, subjects[i].name,

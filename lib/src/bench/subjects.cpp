@@ -24,10 +24,10 @@ Subject from_inspect(const std::string& name, const std::string& ref, const nloh
 
 }  // namespace
 
-std::vector<Subject> subjects_from_images(const Engine& engine, const std::vector<std::string>& refs) {
+std::vector<Subject> subjects_from_images(const Builder& builder, const std::vector<std::string>& refs) {
     std::vector<Subject> out;
     for (auto& ref : refs) {
-        auto doc = engine.inspect_image(ref);
+        auto doc = builder.inspect_local(ref);
         if (!doc)
             throw ConfigError({}, "IMAGE",
                               fmt::format("'{}' is not in the local image store (docker images; pymatrix build FILE)", ref));
@@ -36,15 +36,14 @@ std::vector<Subject> subjects_from_images(const Engine& engine, const std::vecto
     return out;
 }
 
-std::vector<Subject> subjects_from_builds(const Engine& engine, const std::vector<Build>& builds,
+std::vector<Subject> subjects_from_builds(const Builder& builder, const std::vector<Build>& builds,
                                           const std::string& matrix_path) {
     std::vector<Subject> out;
     std::vector<std::string> missing, only;
     for (auto& b : builds) {
         const std::string& hash_tag = b.tags.back();
-        auto doc = engine.inspect_image(hash_tag);
-        const auto* labels = doc ? &(*doc)["Config"]["Labels"] : nullptr;
-        if (!doc || !labels->is_object() || labels->value(label::config_hash, "") != b.config_hash) {
+        auto doc = builder.inspect_local(hash_tag);
+        if (!carries_config_hash(doc, b.config_hash)) {
             missing.push_back(fmt::format("{} ({})", b.name, hash_tag));
             only.push_back(" --only " + b.name);
             continue;

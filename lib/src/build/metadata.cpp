@@ -3,6 +3,10 @@
 
 namespace pymatrix {
 
+std::filesystem::path build_log_path(const std::filesystem::path& log_dir, const std::string& build_name) {
+    return log_dir / (build_name + ".log");
+}
+
 nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& builds,
                              const std::vector<BuildResult>& results) {
     nlohmann::json doc = plan_to_json(file, builds);
@@ -12,10 +16,10 @@ nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& b
         for (auto& x : results)
             if (x.name == builds[i].name) r = &x;
         if (!r) {
-            j["status"] = "skipped";
+            j["status"] = to_string(BuildOutcome::skipped);
             continue;
         }
-        j["status"] = r->cached ? "cached" : r->ok ? "built" : r->cancelled ? (r->started ? "cancelled" : "skipped") : "failed";
+        j["status"] = to_string(r->outcome);
         j["error"] = r->error;
         j["image_id"] = r->image_id;
         // pushed: the manifest digest the registry serves; else the image config digest (the Id)

@@ -45,13 +45,15 @@ void run_parallel(std::size_t count, unsigned jobs, const std::function<void(std
     if (error) std::rethrow_exception(error);
 }
 
-BuildResult not_started(const Build& b, std::string why, bool cancelled) {
+BuildResult not_started(const Build& b, std::string why, BuildOutcome outcome) {
     BuildResult r;
     r.name = b.name;
-    r.cancelled = cancelled;
+    r.outcome = outcome;
     r.error = std::move(why);
     return r;
 }
+
+BuildResult skipped(const Build& b) { return not_started(b, "cancelled before it started", BuildOutcome::skipped); }
 
 }  // namespace
 
@@ -59,14 +61,13 @@ unsigned make_jobs_for(unsigned cores, unsigned parallel) {
     return std::max(1u, std::max(1u, cores) / std::max(1u, parallel));
 }
 
-std::string status(const BuildResult& r) {
-    if (r.cached) return "cached";
-    if (r.ok) return "built";
-    if (r.cancelled) return r.started ? "cancelled" : "skipped";
-    return "failed";
+std::filesystem::path shared_stage_log_path(const std::filesystem::path& log_dir, std::size_t index) {
+    return log_dir / fmt::format("shared-{}.log", index);
 }
 
-ScheduleResult run_builds(const Engine& engine, const std::vector<Build>& builds, const ScheduleOptions& options) {
+std::string status(const BuildResult& r) { return to_string(r.outcome); }
+
+ScheduleResult run_builds(const Builder& builder, const std::vector<Build>& builds, const ScheduleOptions& options) {
     ScheduleResult out;
     out.results.resize(builds.size());
     std::recursive_mutex callback_mu;  // callbacks one at a time, whatever thread calls them
@@ -76,16 +77,22 @@ ScheduleResult run_builds(const Engine& engine, const std::vector<Build>& builds
     };
     auto build_done = [&](std::size_t i, const BuildResult& r) {
         out.results[i] = r;
-        if (options.push) push_build(engine, builds[i], out.results[i]);  // no-op unless ok and not in the registry
+        if (options.push) push_build(builder, builds[i], out.results[i]);  // no-op unless ok and not in the registry
         if (options.on_build_done) serial([&] { options.on_build_done(i, out.results[i]); });
     };
 
     // 1. build once: a config-hash tag already in the registry (--push) or the store is the result
     std::vector<std::size_t> todo;
     for (std::size_t i = 0; i < builds.size(); ++i) {
-        if (cancel_requested()) build_done(i, not_started(builds[i], "cancelled before it started", true));
-        else if (auto remote = options.push ? find_in_registry(engine, builds[i]) : std::nullopt) build_done(i, *remote);
-        else if (auto cached = find_cached(engine, builds[i])) build_done(i, *cached);
+        std::optional<BuildResult> found;
+        try {
+            if (!cancel_requested() && options.push) found = find_in_registry(builder, builds[i]);
+            if (!cancel_requested() && !found) found = find_cached(builder, builds[i]);
+        } catch (const EnvironmentError&) {
+            if (!cancel_requested()) throw;  // else: a lookup the cancel interrupted
+        }
+        if (cancel_requested()) build_done(i, skipped(builds[i]));
+        else if (found) build_done(i, *found);
         else todo.push_back(i);
     }
 
@@ -122,7 +129,7 @@ ScheduleResult run_builds(const Engine& engine, const std::vector<Build>& builds
             return;
         }
         if (options.on_stage_start) serial([&] { options.on_stage_start(k, g); });
-        out.stage_results[k] = build_shared_stage(engine, builds[g.builds.front()], g, k + 1, bopt);
+        out.stage_results[k] = build_shared_stage(builder, builds[g.builds.front()], g, k + 1, bopt);
         if (options.on_stage_done) serial([&] { options.on_stage_done(k, g, out.stage_results[k]); });
     });
 
@@ -131,20 +138,19 @@ ScheduleResult run_builds(const Engine& engine, const std::vector<Build>& builds
     for (auto i : todo) {
         std::size_t k = group_of[i];
         if (k == SIZE_MAX || out.stage_results[k].ok) runnable.push_back(i);
-        else if (out.stage_results[k].cancelled) build_done(i, not_started(builds[i], "cancelled before it started", true));
-        else build_done(i, not_started(builds[i], "shared stage failed: " + out.stage_results[k].error, false));
+        else if (out.stage_results[k].cancelled) build_done(i, skipped(builds[i]));
+        else build_done(i, not_started(builds[i], "shared stage failed: " + out.stage_results[k].error, BuildOutcome::failed));
     }
     run_parallel(runnable.size(), jobs, [&](std::size_t k) {
         std::size_t i = runnable[k];
         if (cancel_requested()) {
-            build_done(i, not_started(builds[i], "cancelled before it started", true));
+            build_done(i, skipped(builds[i]));
             return;
         }
         if (options.on_build_start) serial([&] { options.on_build_start(i); });
-        BuildResult r = build_one(engine, builds[i], bopt);
-        build_done(i, r);
-        const BuildResult& done = out.results[i];  // after push_build: a refused push counts as a failure
-        if (!done.ok && !done.cancelled && options.fail_fast) request_cancel(CancelReason::fail_fast);
+        build_done(i, build_one(builder, builds[i], bopt));
+        // after push_build: a refused push counts as a failure
+        if (out.results[i].outcome == BuildOutcome::failed && options.fail_fast) request_cancel(CancelReason::fail_fast);
     });
     return out;
 }

@@ -3,13 +3,13 @@
 #include "pymatrix/cancel.hpp"
 #include "pymatrix/render.hpp"
 #include "pymatrix/scheduler.hpp"
+#include "build/buildkit_progress.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <regex>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -43,12 +43,12 @@ std::vector<SharedStage> shared_stages(const std::vector<Build>& builds) {
     return out;
 }
 
-SharedStageResult build_shared_stage(const Engine& engine, const Build& first, const SharedStage& stage,
+SharedStageResult build_shared_stage(const Builder& builder, const Build& first, const SharedStage& stage,
                                      std::size_t index, const BuildOptions& options) {
     auto t0 = std::chrono::steady_clock::now();
     SharedStageResult r;
     fs::create_directories(options.log_dir);
-    r.log = fs::absolute(options.log_dir / fmt::format("shared-{}.log", index));
+    r.log = fs::absolute(shared_stage_log_path(options.log_dir, index));
     std::ofstream log(r.log, std::ios::trunc);
     log << fmt::format("== pymatrix: shared stages build-deps+source ({}), context of {}\n", stage.describe(),
                        first.name);
@@ -57,25 +57,25 @@ SharedStageResult build_shared_stage(const Engine& engine, const Build& first, c
         r.error = "cancelled before it started";
         return r;
     }
-    std::vector<std::string> args = {"buildx", "build", "--progress=plain", "--network=host", "--target", "source",
-                                     "--output", "type=cacheonly"};
-    if (!options.builder.empty()) args.insert(args.end(), {"--builder", options.builder});
-    args.push_back("-");
-    static const std::regex step_re(R"(^#(\d+) \[(build-deps|source) \d+/\d+\] .*$)");
-    static const std::regex cached_re(R"(^#(\d+) CACHED$)");
+    BuildRequest request;
+    request.target = "source";
+    request.output = BuildOutput::cache_only;
+    request.network = options.network;
+    BuildkitProgress progress;
     std::set<std::string> steps, cached;
     std::string last_error, last_line;
-    int rc = engine.stream(
-        args, [&](const auto& write) { write_build_context(first, write); },
+    int rc = builder.build(
+        request, [&](const ByteSink& write) { write_build_context(first, write); },
         [&](const std::string& line) {
             log << line << '\n' << std::flush;
             last_line = line;
             if (line.rfind("ERROR: ", 0) == 0 || line.find("E: ") != std::string::npos) last_error = line;
-            std::smatch m;
-            if (std::regex_match(line, m, step_re)) {
-                if (line.find("] FROM ") == std::string::npos) steps.insert(m[1]);  // FROM: no work of ours
-            }
-            else if (std::regex_match(line, m, cached_re) && steps.count(m[1])) cached.insert(m[1]);
+            auto e = progress.feed(line);
+            bool shared = e.stage == "build-deps" || e.stage == "source";
+            if (e.kind == ProgressEvent::step && shared && e.text.rfind("FROM ", 0) != 0)  // FROM: no work of ours
+                steps.insert(e.vertex);
+            else if (e.kind == ProgressEvent::cached && steps.count(e.vertex))
+                cached.insert(e.vertex);
         });
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.steps_run = static_cast<int>(steps.size() - cached.size());

@@ -1,6 +1,5 @@
 // Reading an image's labels from a docker save archive, the local store, or a registry.
-#include "pymatrix/check.hpp"
-#include "pymatrix/registry.hpp"
+#include "pymatrix/image_labels.hpp"
 #include "pymatrix/tags.hpp"
 
 #include <archive.h>
@@ -65,7 +64,7 @@ std::map<std::string, std::string> labels_from_archive(const std::string& path) 
 
 }  // namespace
 
-ImageLabels read_image_labels(const std::string& ref, const Engine* engine) {
+ImageLabels read_image_labels(const std::string& ref, const Builder* builder) {
     ImageLabels out;
     out.ref = ref;
     if (std::filesystem::is_regular_file(ref)) {
@@ -73,8 +72,8 @@ ImageLabels read_image_labels(const std::string& ref, const Engine* engine) {
         out.labels = labels_from_archive(ref);
         return out;
     }
-    if (!engine) throw EnvironmentError("no Docker engine to read " + ref + " from");
-    if (auto doc = engine->inspect_image(ref)) {
+    if (!builder) throw EnvironmentError("no Docker engine to read " + ref + " from");
+    if (auto doc = builder->inspect_local(ref)) {
         out.source = ImageSource::local;
         out.labels = labels_from_config(*doc);
         out.id = doc->value("Id", "");
@@ -85,7 +84,7 @@ ImageLabels read_image_labels(const std::string& ref, const Engine* engine) {
         throw ConfigError({}, "IMAGE", fmt::format("'{}' is not a file and not a local image; to read a registry without pulling, name its "
                                           "host: HOST[:PORT]/PATH:TAG", ref));
     // the same lookup as build --push: one wording for a registry that does not answer (exit 5)
-    auto remote = inspect_remote(*engine, ref);
+    auto remote = builder->inspect_remote(ref);
     if (!remote) throw ConfigError({}, "IMAGE", fmt::format("{}: not in the local store and not in the registry {}", ref, registry_host(ref)));
     out.source = ImageSource::registry;
     out.labels = std::move(remote->labels);

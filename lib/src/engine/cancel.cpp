@@ -10,16 +10,18 @@ namespace pymatrix {
 namespace {
 constexpr int kSlots = 256;
 std::array<std::atomic<pid_t>, kSlots> g_children{};
+std::array<std::atomic<bool>, kSlots> g_interruptible{};  // set before the slot's pid
 std::atomic<int> g_reason{0};
 static_assert(std::atomic<pid_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free,
               "signal handlers need lock-free atomics");
 
 // each child leads its own process group (engine/process.cpp): the group holds the docker CLI
 // and the buildx plugin it runs, which the CLI does not pass signals on to
-void signal_all(int sig) noexcept {
-    for (auto& slot : g_children) {
-        pid_t pid = slot.load();
-        if (pid > 0 && ::kill(-pid, sig) != 0) ::kill(pid, sig);
+void signal_all(int sig, bool interruptible_only) noexcept {
+    for (int i = 0; i < kSlots; ++i) {
+        pid_t pid = g_children[i].load();
+        if (pid <= 0 || (interruptible_only && !g_interruptible[i].load())) continue;
+        if (::kill(-pid, sig) != 0) ::kill(pid, sig);
     }
 }
 }  // namespace
@@ -31,10 +33,10 @@ CancelReason cancel_reason() noexcept { return static_cast<CancelReason>(g_reaso
 void request_cancel(CancelReason reason) noexcept {
     int expected = 0;
     g_reason.compare_exchange_strong(expected, static_cast<int>(reason));
-    signal_all(SIGINT);
+    signal_all(SIGINT, true);
 }
 
-void kill_children() noexcept { signal_all(SIGKILL); }
+void kill_children() noexcept { signal_all(SIGKILL, false); }
 
 int running_children() noexcept {
     int n = 0;
@@ -44,15 +46,18 @@ int running_children() noexcept {
 
 void reset_cancel() noexcept { g_reason.store(0); }
 
-ChildRegistration::ChildRegistration(pid_t pid) noexcept : pid_(pid) {
+ChildRegistration::ChildRegistration(pid_t pid, bool interruptible) noexcept : pid_(pid) {
     for (int i = 0; i < kSlots; ++i) {
         pid_t empty = 0;
+        if (g_children[i].load() == 0) g_interruptible[i].store(interruptible);
         if (g_children[i].compare_exchange_strong(empty, pid)) {
+            g_interruptible[i].store(interruptible);
             slot_ = i;
             break;
         }
     }
-    if (cancel_requested() && ::kill(-pid, SIGINT) != 0) ::kill(pid, SIGINT);  // a request before the slot was filled
+    // a request before the slot was filled
+    if (interruptible && cancel_requested() && ::kill(-pid, SIGINT) != 0) ::kill(pid, SIGINT);
 }
 
 ChildRegistration::~ChildRegistration() {

@@ -1,9 +1,7 @@
-// Running commands as argument vectors with Boost.Process v1 (never through a shell).
+// The one spawn path: every child process pymatrix starts (Boost.Process v1, argv only).
 #include "pymatrix/cancel.hpp"
-#include "pymatrix/engine.hpp"
+#include "pymatrix/process.hpp"
 
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 #include <fmt/format.h>
@@ -14,25 +12,14 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <future>
+#include <exception>
 #include <optional>
 #include <thread>
 
 namespace bp = boost::process;
 
 namespace pymatrix {
-
-namespace detail {
-std::string resolve_program(const std::string& name) {
-    if (name.find('/') != std::string::npos) {
-        if (::access(name.c_str(), X_OK) != 0)
-            throw EnvironmentError(fmt::format("'{}' is not an executable program; run scripts/setup-engine.sh", name));
-        return name;
-    }
-    auto p = bp::search_path(name);
-    if (p.empty()) throw EnvironmentError(fmt::format("'{}' was not found in PATH; run scripts/setup-engine.sh", name));
-    return p.string();
-}
+namespace {
 
 /// In the child, before exec: its own process group (request_cancel() signals the group: the
 /// docker CLI and its buildx plugin), so that a Ctrl-C on the terminal reaches pymatrix only,
@@ -46,60 +33,102 @@ const auto child_setup = bp::extend::on_exec_setup([](auto&) {
     if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
         for (int fd = 3; fd < 4096; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // kernels before 5.11
 });
-}  // namespace detail
 
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
-    std::string exe = detail::resolve_program(argv.at(0));
+using ChunkSink = std::function<void(const char*, std::size_t)>;
+
+/// Reads a pipe to its end, chunk by chunk.
+void drain(bp::ipstream& from, const ChunkSink& to) {
+    char buf[8192];
+    for (;;) {
+        int n = from.pipe().read(buf, sizeof buf);
+        if (n <= 0) return;
+        to(buf, static_cast<std::size_t>(n));
+    }
+}
+
+/// Starts `argv`, registered for cancellation while it runs; writes stdin with `feed`, gives
+/// stdout to `on_out` and stderr to `on_err` (when empty: stderr merged into `on_out`).
+int spawn(const std::vector<std::string>& argv, const InputWriter& feed, const ChunkSink& on_out,
+          const ChunkSink& on_err, OnCancel on_cancel) {
+    std::string exe = resolve_program(argv.at(0));
     std::vector<std::string> args(argv.begin() + 1, argv.end());
-    boost::asio::io_context ios;
-    std::future<std::string> out, err;
-    CommandResult r;
+    std::signal(SIGPIPE, SIG_IGN);  // a writer to a process that exited gets EPIPE, not death
+    bp::ipstream out, err;
+    bp::opstream in;
+    std::optional<bp::child> c;
     try {
-        bp::child c(exe, bp::args(args), bp::std_in < boost::asio::buffer(input), bp::std_out > out,
-                    bp::std_err > err, ios, detail::child_setup);
-        ios.run();
-        c.wait();
-        r.exit_code = c.exit_code();
+        if (on_err) c.emplace(exe, bp::args(args), bp::std_out > out, bp::std_err > err, bp::std_in < in, child_setup);
+        else c.emplace(exe, bp::args(args), (bp::std_out & bp::std_err) > out, bp::std_in < in, child_setup);
     } catch (const bp::process_error& e) {
         throw Error(fmt::format("cannot run {}: {}", exe, e.what()));
     }
-    r.out = out.get();
-    r.err = err.get();
-    return r;
-}
-
-int Engine::stream(const std::vector<std::string>& args,
-                   const std::function<void(const std::function<void(const char*, std::size_t)>&)>& feed,
-                   const std::function<void(const std::string&)>& on_line) const {
-    std::signal(SIGPIPE, SIG_IGN);  // a writer to a process that exited gets EPIPE, not death
-    bp::ipstream output;
-    bp::opstream input;
-    bp::child c(docker_, bp::args(args), (bp::std_out & bp::std_err) > output, bp::std_in < input,
-                detail::child_setup);
-    std::optional<ChildRegistration> registered(std::in_place, c.id());  // request_cancel() signals it
+    std::optional<ChildRegistration> registered(std::in_place, c->id(), on_cancel == OnCancel::interrupt);
     std::exception_ptr feed_error;
     std::thread writer([&] {
         struct PipeClosed {};
         try {
             if (feed)
                 feed([&](const char* d, std::size_t n) {
-                    input.write(d, static_cast<std::streamsize>(n));
-                    if (!input) throw PipeClosed{};
+                    in.write(d, static_cast<std::streamsize>(n));
+                    if (!in) throw PipeClosed{};
                 });
         } catch (const PipeClosed&) {
         } catch (...) {
             feed_error = std::current_exception();
         }
-        input.flush();
-        input.pipe().close();
+        in.flush();
+        in.pipe().close();
     });
-    std::string line;
-    while (std::getline(output, line)) on_line(line);
+    std::thread err_reader;
+    if (on_err) err_reader = std::thread([&] { drain(err, on_err); });
+    drain(out, on_out);
+    if (err_reader.joinable()) err_reader.join();
     writer.join();
     registered.reset();  // output closed: the child is exiting; no signal after it is reaped
-    c.wait();
+    c->wait();
     if (feed_error) std::rethrow_exception(feed_error);
-    return c.exit_code();
+    return c->exit_code();
+}
+
+}  // namespace
+
+std::string resolve_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) {
+        if (::access(name.c_str(), X_OK) != 0)
+            throw EnvironmentError(fmt::format("'{}' is not an executable program; run scripts/setup-engine.sh", name));
+        return name;
+    }
+    auto p = bp::search_path(name);
+    if (p.empty()) throw EnvironmentError(fmt::format("'{}' was not found in PATH; run scripts/setup-engine.sh", name));
+    return p.string();
+}
+
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input, OnCancel on_cancel) {
+    CommandResult r;
+    auto feed = [&](const ByteSink& write) {
+        if (!input.empty()) write(input.data(), input.size());
+    };
+    r.exit_code = spawn(
+        argv, feed, [&](const char* d, std::size_t n) { r.out.append(d, n); },
+        [&](const char* d, std::size_t n) { r.err.append(d, n); }, on_cancel);
+    return r;
+}
+
+int stream_command(const std::vector<std::string>& argv, const InputWriter& feed, const LineSink& on_line,
+                   OnCancel on_cancel) {
+    std::string pending;
+    int rc = spawn(
+        argv, feed,
+        [&](const char* d, std::size_t n) {
+            pending.append(d, n);
+            std::size_t from = 0;
+            for (std::size_t nl; (nl = pending.find('\n', from)) != std::string::npos; from = nl + 1)
+                on_line(pending.substr(from, nl - from));
+            pending.erase(0, from);
+        },
+        {}, on_cancel);
+    if (!pending.empty()) on_line(pending);
+    return rc;
 }
 
 }  // namespace pymatrix

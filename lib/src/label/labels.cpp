@@ -58,4 +58,12 @@ std::string now_rfc3339() {
     return buf;
 }
 
+bool carries_config_hash(const std::optional<nlohmann::json>& image, const std::string& config_hash) {
+    if (!image || !image->contains("Config")) return false;
+    const auto& config = (*image)["Config"];
+    if (!config.is_object() || !config.contains("Labels")) return false;
+    const auto& labels = config["Labels"];
+    return labels.is_object() && labels.value(label::config_hash, std::string()) == config_hash;
+}
+
 }  // namespace pymatrix

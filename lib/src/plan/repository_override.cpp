@@ -1,5 +1,5 @@
 // --repository: one repository for every build of a run, instead of [defaults].repository.
-#include "pymatrix/registry.hpp"
+#include "pymatrix/plan.hpp"
 #include "pymatrix/tags.hpp"
 
 #include <fmt/format.h>

@@ -73,4 +73,23 @@ std::string repository_problem(const std::string& repository) {
     return "";
 }
 
+bool names_registry_host(const std::string& reference) {
+    auto slash = reference.find('/');
+    if (slash == std::string::npos) return false;
+    std::string first = reference.substr(0, slash);
+    return first.find('.') != std::string::npos || first.find(':') != std::string::npos || first == "localhost";
+}
+
+std::string registry_host(const std::string& repository) {
+    return names_registry_host(repository) ? repository.substr(0, repository.find('/')) : "docker.io";
+}
+
+std::string repository_of(const std::string& reference) {
+    if (auto at = reference.find('@'); at != std::string::npos) return reference.substr(0, at);
+    auto colon = reference.rfind(':');
+    auto slash = reference.rfind('/');
+    if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return reference;
+    return reference.substr(0, colon);
+}
+
 }  // namespace pymatrix

@@ -32,6 +32,15 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
     return best;
 }
 
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+std::string last_line(const std::string& s) {
+    std::string t = s;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+    auto nl = t.rfind('\n');
+    return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
     std::string out;
     for (std::size_t i = 0; i < parts.size(); ++i) {

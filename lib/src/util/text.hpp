@@ -12,6 +12,12 @@ std::size_t edit_distance(const std::string& a, const std::string& b);
 /// The candidate closest to `word` if it is a plausible typo (distance <= max(2, len/3)), else "".
 std::string closest(const std::string& word, const std::vector<std::string>& candidates);
 
+/// The text before the first newline (all of `s` when it has none).
+std::string first_line(const std::string& s);
+
+/// The last non-empty-ended line: trailing newlines dropped, then the text after the last newline.
+std::string last_line(const std::string& s);
+
 /// Joins with a separator.
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 

@@ -1,0 +1,115 @@
+// pymatrix/builder.hpp: the builder seam. Every docker and buildx verb pymatrix uses goes through
+// one `Builder`: build, read back (run a command in an image, inspect a local image or a registry
+// reference), tag, push. The docker driver (pymatrix/docker_driver.hpp) is its implementation on a
+// Docker engine; tests put a fake behind it. Nothing here starts a process itself.
+#pragma once
+
+#include "pymatrix/process.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pymatrix {
+
+/// Where a build's result goes.
+enum class BuildOutput {
+    load,        ///< into the engine's local image store, under BuildRequest::tags (`--load`)
+    cache_only,  ///< nowhere but the builder's cache (`--output type=cacheonly`): shared stages
+};
+
+/// One `docker buildx build` of a context streamed on stdin as a tar (the context's Dockerfile).
+struct BuildRequest {
+    std::vector<std::string> tags;                                  ///< image references to apply
+    std::string target;                                             ///< Dockerfile stage (`--target`), "" = last
+    BuildOutput output = BuildOutput::load;
+    std::vector<std::pair<std::string, std::string>> build_args;    ///< `--build-arg K=V`, in order
+    std::map<std::string, std::string> labels;                      ///< `--label K=V`, values byte for byte
+    std::string network;                                            ///< `--network` for RUN steps, "" = builder default
+};
+
+/// One `docker run --rm` of a command in an image; the container has no network.
+struct RunRequest {
+    std::string image;                  ///< reference or id
+    std::vector<std::string> command;   ///< argv after the image
+    std::string entrypoint;             ///< `--entrypoint`, "" = the image's
+    std::string cpuset;                 ///< `--cpuset-cpus`, "" = any CPU
+    std::optional<double> cpus;         ///< `--cpus` CFS quota, in CPUs
+    std::vector<std::string> env;       ///< `-e KEY=VALUE`, in order
+    std::vector<std::string> mounts;    ///< `--mount` specifications, in order
+    std::string workdir;                ///< `--workdir`, "" = the image's
+};
+
+/// What a registry holds under one reference, read without pulling.
+struct RegistryImage {
+    std::string reference;                       ///< as asked, "HOST:PORT/PATH:TAG"
+    std::string digest;                          ///< manifest digest "sha256:<64 hex>" the registry serves
+    std::map<std::string, std::string> labels;   ///< the image config's labels
+};
+
+/// Outcome of sending a reference to its registry (a push, or a registry-side tag).
+struct RegistryWrite {
+    bool ok = false;
+    bool unreachable = false;  ///< the registry did not answer (connection refused, DNS, timeout)
+    bool interrupted = false;  ///< stopped by a cancel request (pymatrix/cancel.hpp)
+    std::string digest;        ///< push: the manifest digest "sha256:..." the registry returned ("" if none)
+    std::string message;       ///< when not ok: the tool's own last line saying why
+};
+
+/// The docker and buildx verbs pymatrix uses. Implementations throw EnvironmentError (exit 5)
+/// when the engine or the registry cannot be asked at all; a refused build, run or push is a
+/// result, not an exception. Every method may be called from several threads at once.
+class Builder {
+public:
+    virtual ~Builder() = default;
+
+    /// Checks that the engine answers and can build. Throws EnvironmentError with one line
+    /// saying what to run.
+    virtual void require_ready() const = 0;
+
+    /// The command line build() runs for `request`, argv[0] first (for logs and dry runs).
+    virtual std::vector<std::string> build_command(const BuildRequest& request) const = 0;
+
+    /// Builds the context that `context` writes (a tar stream) as `request` says; each line of
+    /// BuildKit's plain progress goes to `on_line`. Returns the exit code (0 = built). A cancel
+    /// request interrupts it. Rethrows what `context` threw.
+    virtual int build(const BuildRequest& request, const InputWriter& context, const LineSink& on_line) const = 0;
+
+    /// The local store's record of `ref` (`docker image inspect` JSON: Id, Size, Config.Labels,
+    /// ...), std::nullopt when absent. Runs to its end after a cancel request.
+    virtual std::optional<nlohmann::json> inspect_local(const std::string& ref) const = 0;
+
+    /// Ids ("sha256:...") of the local images carrying label `key` = `value`, newest first.
+    virtual std::vector<std::string> images_labelled(const std::string& key, const std::string& value) const = 0;
+
+    /// The manifest digest and labels of `ref` in its registry (nothing pulled); std::nullopt
+    /// when the registry answers that it does not hold it. Throws EnvironmentError naming the
+    /// registry host when it cannot be asked.
+    virtual std::optional<RegistryImage> inspect_remote(const std::string& ref) const = 0;
+
+    /// Runs a command in an image and waits; a cancel request interrupts it.
+    virtual CommandResult run(const RunRequest& request) const = 0;
+
+    /// Points the local reference `ref` at `image` (an id or reference). Returns false when refused.
+    virtual bool tag(const std::string& image, const std::string& ref) const = 0;
+
+    /// Removes local references (the image goes with its last one); absent ones are ignored.
+    /// Runs to its end after a cancel request.
+    virtual void remove_tags(const std::vector<std::string>& refs) const = 0;
+
+    /// Pushes the local reference `ref` to its registry; a cancel request interrupts it.
+    virtual RegistryWrite push(const std::string& ref) const = 0;
+
+    /// Makes the registry serve `source` (a "REPO@sha256:..." it holds) also as `ref`, without
+    /// anything local (`docker buildx imagetools create`).
+    virtual RegistryWrite tag_remote(const std::string& source, const std::string& ref) const = 0;
+
+    /// CPUs of the engine's host (`docker info` NCPU), 0 when it does not say.
+    virtual int host_cpus() const = 0;
+};
+
+}  // namespace pymatrix

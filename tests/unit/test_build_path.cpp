@@ -1,0 +1,333 @@
+// One build and a run of builds through a fake builder (fake_builder.hpp): every step, outcome,
+// clean-up and cancellation of build_one() and run_builds(), without an engine.
+#include <doctest/doctest.h>
+
+#include "fake_builder.hpp"
+
+#include "pymatrix/build.hpp"
+#include "pymatrix/cancel.hpp"
+#include "pymatrix/registry.hpp"
+#include "pymatrix/scheduler.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace pymatrix;
+using pymatrix::testing::FakeBuilder;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A scratch directory with a stand-in tarball; removed at the end of the test.
+struct Scratch {
+    fs::path dir;
+    Scratch() {
+        dir = fs::temp_directory_path() / ("pymatrix-unit-" + std::to_string(::getpid()) + "-" + std::to_string(++count()));
+        fs::create_directories(dir);
+        std::ofstream(dir / "Python-3.13.5.tar.xz") << "not really a tarball";
+    }
+    ~Scratch() { fs::remove_all(dir); }
+    static int& count() {
+        static int n = 0;
+        return n;
+    }
+    fs::path tarball() const { return dir / "Python-3.13.5.tar.xz"; }
+};
+
+/// Builds of `toml`'s matrix whose tarball is the scratch file (its sha256 as the expected one).
+std::vector<Build> builds_of(const std::string& toml, const Scratch& scratch) {
+    auto builds = expand(load_matrix_string(toml, "m.toml"));
+    std::string digest = sha256_file(scratch.tarball());
+    for (auto& b : builds) {
+        b.python.source_path = scratch.tarball();
+        b.python.sha256 = digest;
+    }
+    return builds;
+}
+
+const char* kTwoProfiles = R"([pythons."3.13"]
+version = "3.13.5"
+source = "Python-3.13.5.tar.xz"
+sha256 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
+[profiles.default]
+[profiles.o3]
+cflags_nodist = "-O3"
+[profiles.pgo]
+pgo = true
+[matrix]
+python = ["3.13"]
+profile = ["default", "o3", "pgo"]
+)";
+
+BuildOptions options_in(const Scratch& s) {
+    BuildOptions o;
+    o.log_dir = s.dir / "logs";
+    return o;
+}
+
+std::string read(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream t;
+    t << in.rdbuf();
+    return t.str();
+}
+
+/// Clears the process-wide cancel request when a test ends, whatever it did.
+struct CancelReset {
+    ~CancelReset() { reset_cancel(); }
+};
+
+}  // namespace
+
+TEST_CASE("build_one: build, read back, label, verify; the temporary tag is gone") {
+    Scratch s;
+    FakeBuilder fake;
+    auto builds = builds_of(kTwoProfiles, s);
+    const Build& b = builds[0];
+    std::vector<std::string> steps, cached;
+    auto o = options_in(s);
+    o.make_jobs = 2;
+    o.on_step = [&](const Build&, const std::string& stage, const std::string& step) { steps.push_back(stage + " " + step); };
+    o.on_cached = [&](const Build&, const std::string& stage, const std::string& step) { cached.push_back(stage + " " + step); };
+
+    auto r = build_one(fake, b, o);
+    INFO(r.error);
+    CHECK(r.outcome == BuildOutcome::built);
+    CHECK(status(r) == "built");
+    CHECK(r.ok());
+    CHECK(r.ran());
+    // two builds through the seam: the image (temporary tag, host network, make -j2), the labels
+    REQUIRE(fake.builds.size() == 2);
+    CHECK(fake.builds[0].tags == std::vector<std::string>{"pymatrix-unlabelled:" + b.config_hash.substr(0, 16)});
+    CHECK(fake.builds[0].network == "host");
+    CHECK(fake.builds[0].build_args == std::vector<std::pair<std::string, std::string>>{{"MAKE_JOBS", "2"}});
+    CHECK(fake.builds[0].output == BuildOutput::load);
+    CHECK(fake.builds[1].tags == b.tags);
+    CHECK(fake.builds[1].labels.at(label::config_hash) == b.config_hash);
+    CHECK(fake.builds[1].network.empty());
+    // every final tag names the labelled image; the temporary tag is gone
+    for (auto& t : b.tags) CHECK(fake.labels_of(t).at(label::config_args) == "'--enable-option-checking=fatal'");
+    CHECK(fake.tags_starting("pymatrix-unlabelled:").empty());
+    CHECK(r.tags == b.tags);
+    CHECK(r.image_id == fake.tags.at(b.tags.front()));
+    CHECK(r.size_bytes == 1000);
+    // BuildKit's progress, read once: stages, their seconds, the cached step
+    CHECK(r.stage_seconds == std::map<std::string, double>{{"build", 2.5 + 10.0}, {"build-deps", 0.0}});
+    CHECK(r.cached_steps == std::vector<std::string>{"build-deps 2/2 RUN apt-get update"});
+    CHECK(cached == std::vector<std::string>{"build-deps 2/2 RUN apt-get update"});
+    CHECK(steps == std::vector<std::string>{"build-deps 1/2 FROM docker.io/library/debian:bookworm-slim",
+                                            "build-deps 2/2 RUN apt-get update", "build 1/2 RUN ./configure",
+                                            "build 2/2 RUN make -j2"});
+    auto log = read(r.log);
+    CHECK(r.log == fs::absolute(s.dir / "logs" / (b.name + ".log")));
+    CHECK(log.find("== fake-build pymatrix-unlabelled:") != std::string::npos);
+    CHECK(log.find("== build-info: ") != std::string::npos);
+    CHECK(log.find("== pymatrix: 3.13-default built after ") != std::string::npos);
+}
+
+TEST_CASE("build_one: a failed image build names configure's error; no tag is left") {
+    Scratch s;
+    FakeBuilder fake;
+    fake.build_exit = 1;
+    fake.failure_lines = {"#4 1.20 checking for gcc... no", "#4 1.21 configure: error: no acceptable C compiler found in $PATH",
+                          "ERROR: failed to solve: process \"./configure\" did not complete successfully: exit code: 1"};
+    auto builds = builds_of(kTwoProfiles, s);
+    auto r = build_one(fake, builds[0], options_in(s));
+    CHECK(r.outcome == BuildOutcome::failed);
+    CHECK(r.error.rfind("configure: error: no acceptable C compiler found in $PATH (exit 1; full log: ", 0) == 0);
+    CHECK(fake.builds.size() == 1);  // nothing labelled
+    CHECK(fake.tags.empty());
+    CHECK(fake.removed == std::vector<std::string>{"pymatrix-unlabelled:" + builds[0].config_hash.substr(0, 16)});
+}
+
+TEST_CASE("build_one: a failing PGO training run fails the build") {
+    Scratch s;
+    auto builds = builds_of(kTwoProfiles, s);
+    const Build& pgo = builds[2];
+    REQUIRE(pgo.settings.pgo);
+    FakeBuilder clean;  // no regrtest summary: trained as asked
+    CHECK(build_one(clean, pgo, options_in(s)).outcome == BuildOutcome::built);
+
+    FakeBuilder fake;  // CPython's make runs the task with `|| true`: the build itself succeeds
+    fake.output_lines = {"#5 500.1 2 tests failed:", "#5 500.1     test_ssl test_socket"};
+    auto r = build_one(fake, pgo, options_in(s));
+    CHECK(r.outcome == BuildOutcome::failed);
+    CHECK(r.error.rfind("the PGO training run (PROFILE_TASK) had failing tests: test_ssl test_socket;", 0) == 0);
+    CHECK(fake.builds.size() == 1);  // not labelled
+    CHECK(fake.tags.empty());
+    // the same output in a build without PGO is no training run
+    FakeBuilder plain;
+    plain.output_lines = fake.output_lines;
+    CHECK(build_one(plain, builds[0], options_in(s)).outcome == BuildOutcome::built);
+}
+
+TEST_CASE("build_one: labels that disagree with the image lose every final tag") {
+    Scratch s;
+    FakeBuilder fake;
+    fake.build_info_config_args = "'--with-lto'";  // build-info says one thing, sysconfig another
+    auto builds = builds_of(kTwoProfiles, s);
+    auto r = build_one(fake, builds[0], options_in(s));
+    CHECK(r.outcome == BuildOutcome::failed);
+    CHECK(r.error == "label check failed: io.pymatrix.config-args is ['--with-lto'] but the image's sysconfig "
+                     "CONFIG_ARGS is ['--enable-option-checking=fatal']; tags removed");
+    CHECK(fake.builds.size() == 2);  // it was labelled, then the tags went
+    CHECK(fake.tags.empty());
+}
+
+TEST_CASE("build_one: a tag of an earlier build under the readable name survives a failed labelling") {
+    Scratch s;
+    FakeBuilder fake;
+    auto builds = builds_of(kTwoProfiles, s);
+    const Build& b = builds[0];
+    std::string earlier = fake.add_image({b.tags.front()}, {{label::config_hash, std::string(64, '0')}});
+    fake.build_info_config_args = "'--with-lto'";
+    CHECK(build_one(fake, b, options_in(s)).outcome == BuildOutcome::failed);
+    // the labelled image took the readable tag and lost it again; the earlier image keeps none
+    // of this build's tags, and nothing of this build is left
+    CHECK_FALSE(fake.has_tag(b.tags.back()));
+    CHECK(fake.images_labelled(label::config_hash, std::string(64, '0')) == std::vector<std::string>{earlier});
+}
+
+TEST_CASE("build_one: cancelled during the image build: cancelled, no tag left, nothing labelled") {
+    CancelReset reset;
+    Scratch s;
+    FakeBuilder fake;
+    fake.cancel_during_build = true;
+    auto builds = builds_of(kTwoProfiles, s);
+    auto r = build_one(fake, builds[0], options_in(s));
+    CHECK(r.outcome == BuildOutcome::cancelled);
+    CHECK(status(r) == "cancelled");
+    CHECK(r.error == "cancelled during the image build");
+    CHECK(r.stopped());
+    CHECK(fake.builds.size() == 1);
+    CHECK(fake.tags.empty());
+    CHECK(read(r.log).find("cancelled during the image build; temporary tag removed") != std::string::npos);
+    // a build asked for after the cancel does not start: skipped, no log
+    auto next = build_one(fake, builds[1], options_in(s));
+    CHECK(next.outcome == BuildOutcome::skipped);
+    CHECK_FALSE(next.ran());
+    CHECK(fake.builds.size() == 1);
+}
+
+TEST_CASE("run_builds: built, failed and cached outcomes; metadata and shared stage") {
+    Scratch s;
+    FakeBuilder fake;
+    auto builds = builds_of(kTwoProfiles, s);
+    // 3.13-o3 was built before: its config hash is in the store under its hash tag
+    fake.add_image({builds[1].tags.back()}, {{label::config_hash, builds[1].config_hash}});
+    ScheduleOptions o;
+    o.jobs = 2;
+    o.cores = 2;
+    o.build = options_in(s);
+    std::vector<std::size_t> started;
+    o.on_build_start = [&](std::size_t i) { started.push_back(i); };
+    auto run = run_builds(fake, builds, o);
+    REQUIRE(run.results.size() == 3);
+    CHECK(run.results[0].outcome == BuildOutcome::built);
+    CHECK(run.results[1].outcome == BuildOutcome::cached);
+    CHECK_FALSE(run.results[1].ran());
+    CHECK(fake.has_tag(builds[1].tags.front()));  // the readable tag put on the cached image
+    CHECK(run.results[2].outcome == BuildOutcome::built);
+    CHECK(started.size() == 2);
+    CHECK(run.make_jobs == 1);  // two builds left on two cores
+    // one shared stage for the two builds left: target source, nothing loaded, before them
+    REQUIRE(run.stages.size() == 1);
+    CHECK(run.stages[0].builds == std::vector<std::size_t>{0, 2});
+    CHECK(run.stage_results[0].ok);
+    REQUIRE(fake.builds.size() == 5);
+    CHECK(fake.builds[0].target == "source");
+    CHECK(fake.builds[0].output == BuildOutput::cache_only);
+    CHECK(fake.builds[0].tags.empty());
+    auto doc = metadata_json(MatrixFile{}, builds, run.results);
+    CHECK(doc["builds"][0]["status"] == "built");
+    CHECK(doc["builds"][1]["status"] == "cached");
+    CHECK(doc["builds"][1]["log"] == "");
+    CHECK(doc["builds"][0]["digest"] == run.results[0].image_id);
+    CHECK(doc["builds"][0]["pushed"].is_null());
+}
+
+TEST_CASE("run_builds: --fail-fast skips what had not started; a failed shared stage fails its group") {
+    CancelReset reset;
+    Scratch s;
+    FakeBuilder fake;
+    fake.build_exit = 2;
+    fake.failure_lines = {"#4 9.0 make: *** [Makefile:1: python] Error 1"};
+    auto builds = builds_of(kTwoProfiles, s);
+    ScheduleOptions o;
+    o.jobs = 1;
+    o.fail_fast = true;
+    o.build = options_in(s);
+    auto run = run_builds(fake, builds, o);
+    // the shared stage of all three fails first: no build starts, each fails naming it
+    REQUIRE(run.stage_results.size() == 1);
+    CHECK_FALSE(run.stage_results[0].ok);
+    for (auto& r : run.results) {
+        CHECK(r.outcome == BuildOutcome::failed);
+        CHECK(r.error.rfind("shared stage failed: ", 0) == 0);
+        CHECK_FALSE(r.ran());
+    }
+
+    // without a shared stage (one build per group): the first failure skips the rest
+    std::vector<Build> apart = {builds[0], builds[2]};
+    apart[1].base_image = "debian:trixie-slim";  // another group
+    FakeBuilder failing;
+    failing.build_exit = 2;
+    auto run2 = run_builds(failing, apart, o);
+    CHECK(run2.results[0].outcome == BuildOutcome::failed);
+    CHECK(run2.results[1].outcome == BuildOutcome::skipped);
+    CHECK(run2.results[1].error == "cancelled before it started");
+    CHECK(cancel_reason() == CancelReason::fail_fast);
+}
+
+TEST_CASE("run_builds --push: pushed with the registry's digest; found in the registry: nothing built") {
+    Scratch s;
+    FakeBuilder fake;
+    auto builds = builds_of(kTwoProfiles, s);
+    builds.resize(1);
+    ScheduleOptions o;
+    o.push = true;
+    o.build = options_in(s);
+    auto run = run_builds(fake, builds, o);
+    const auto& r = run.results[0];
+    CHECK(r.outcome == BuildOutcome::built);
+    CHECK(r.push == PushState::pushed);
+    CHECK(fake.pushes == builds[0].tags);
+    CHECK(r.digest == fake.registry.at(builds[0].tags.back()).digest);
+    CHECK(r.pushed == repository_of(builds[0].tags.back()) + "@" + r.digest);
+
+    FakeBuilder again;  // a second CI job: the registry has it, the local store has nothing
+    again.registry = fake.registry;
+    auto second = run_builds(again, builds, o);
+    CHECK(second.results[0].outcome == BuildOutcome::cached);
+    CHECK(second.results[0].push == PushState::in_registry);
+    CHECK(second.results[0].digest == r.digest);
+    CHECK(again.builds.empty());
+    CHECK(again.pushes.empty());
+}
+
+TEST_CASE("run_builds --push: a refused push fails the build; a cancelled push records nothing") {
+    CancelReset reset;
+    Scratch s;
+    auto builds = builds_of(kTwoProfiles, s);
+    builds.resize(1);
+    ScheduleOptions o;
+    o.push = true;
+    o.build = options_in(s);
+    FakeBuilder refusing;
+    refusing.refuse_push = true;
+    auto r = run_builds(refusing, builds, o).results[0];
+    CHECK(r.outcome == BuildOutcome::failed);
+    CHECK(r.error == "docker push " + builds[0].tags.front() + " failed: denied: requested access to the resource is denied");
+    CHECK(r.push == PushState::not_pushed);
+    CHECK(r.pushed.empty());
+
+    FakeBuilder stopping;
+    stopping.cancel_during_push = true;
+    auto c = run_builds(stopping, builds, o).results[0];
+    CHECK(c.outcome == BuildOutcome::cancelled);
+    CHECK(c.push == PushState::not_pushed);
+    CHECK(c.digest.empty());
+    CHECK(c.error == "cancelled during the push of " + builds[0].tags.front() + "; nothing recorded as pushed");
+    CHECK(stopping.pushes.size() == 1);  // the second tag was not tried
+}

@@ -1,0 +1,79 @@
+// The docker driver's argv, the one place every docker and buildx command line is assembled,
+// and BuildKit's plain progress read once for builds and shared stages.
+#include <doctest/doctest.h>
+
+#include "pymatrix/docker_driver.hpp"
+#include "../../lib/src/build/buildkit_progress.hpp"
+
+using namespace pymatrix;
+using V = std::vector<std::string>;
+
+TEST_CASE("docker_argv::build: the image build, the labelling build, a shared stage") {
+    BuildRequest image;
+    image.tags = {"pymatrix-unlabelled:0123456789abcdef"};
+    image.network = "host";
+    image.build_args = {{"MAKE_JOBS", "2"}};
+    CHECK(docker_argv::build(image, "") == V{"buildx", "build", "--progress=plain", "--network=host", "--load", "--tag",
+                                              "pymatrix-unlabelled:0123456789abcdef", "--build-arg", "MAKE_JOBS=2", "-"});
+    BuildRequest labelled;
+    labelled.tags = {"r:3.13.5-x", "r:3.13.5-x-0123456789ab"};
+    labelled.labels = {{"io.pymatrix.config-args", "'--with-lto' 'CFLAGS=-O3 -march=x86-64-v3'"}, {"a", "b=c"}};
+    CHECK(docker_argv::build(labelled, "remote1") ==
+          V{"buildx", "build", "--progress=plain", "--builder", "remote1", "--load", "--tag", "r:3.13.5-x", "--tag",
+            "r:3.13.5-x-0123456789ab", "--label", "a=b=c", "--label",
+            "io.pymatrix.config-args='--with-lto' 'CFLAGS=-O3 -march=x86-64-v3'", "-"});
+    BuildRequest shared;
+    shared.target = "source";
+    shared.output = BuildOutput::cache_only;
+    shared.network = "host";
+    CHECK(docker_argv::build(shared, "") == V{"buildx", "build", "--progress=plain", "--network=host", "--target", "source",
+                                               "--output", "type=cacheonly", "-"});
+}
+
+TEST_CASE("docker_argv: run, push, registry inspect and registry-side tag") {
+    RunRequest q;
+    q.image = "pymatrix/cpython:3.13.5-default";
+    q.command = {"cat", "/usr/local/share/pymatrix/build-info.json"};
+    CHECK(docker_argv::run(q) == V{"run", "--rm", "--network=none", "pymatrix/cpython:3.13.5-default", "cat",
+                                   "/usr/local/share/pymatrix/build-info.json"});
+    q.entrypoint = "python3";
+    q.cpuset = "1";
+    q.cpus = 0.5;
+    q.env = {"A=1"};
+    q.mounts = {"type=bind,source=/w,target=/w,readonly"};
+    q.workdir = "/w";
+    q.command = {"-V"};
+    CHECK(docker_argv::run(q) == V{"run", "--rm", "--network=none", "--entrypoint", "python3", "--cpuset-cpus=1",
+                                   "--cpus=0.5", "-e", "A=1", "--mount=type=bind,source=/w,target=/w,readonly",
+                                   "--workdir", "/w", "pymatrix/cpython:3.13.5-default", "-V"});
+    CHECK(docker_argv::push("127.0.0.1:5000/x:t") == V{"push", "127.0.0.1:5000/x:t"});
+    CHECK(docker_argv::inspect_remote("h:1/x:t") == V{"buildx", "imagetools", "inspect", "--format", "{{json .}}", "h:1/x:t"});
+    CHECK(docker_argv::tag_remote("h:1/x@sha256:ab", "h:1/x:t") ==
+          V{"buildx", "imagetools", "create", "--tag", "h:1/x:t", "h:1/x@sha256:ab"});
+}
+
+TEST_CASE("BuildKit plain progress: steps, DONE and CACHED tied to their step") {
+    BuildkitProgress p;
+    auto e = p.feed("#7 [build-deps 2/3] RUN apt-get update && apt-get install -y gcc");
+    CHECK(e.kind == ProgressEvent::step);
+    CHECK(e.vertex == "7");
+    CHECK(e.stage == "build-deps");
+    CHECK(e.position == "2/3");
+    CHECK(e.text == "RUN apt-get update && apt-get install -y gcc");
+    e = p.feed("#7 12.34 Setting up gcc (4:12.2.0-3) ...");
+    CHECK(e.kind == ProgressEvent::other);
+    e = p.feed("#7 DONE 61.5s");
+    CHECK(e.kind == ProgressEvent::done);
+    CHECK(e.known);
+    CHECK(e.seconds == doctest::Approx(61.5));
+    CHECK(e.stage == "build-deps");
+    e = p.feed("#9 CACHED");
+    CHECK(e.kind == ProgressEvent::cached);
+    CHECK_FALSE(e.known);  // vertex 9 was never announced
+    p.feed("#9 [source 1/2] COPY Python-3.13.5.tar.xz /usr/src/");
+    e = p.feed("#9 CACHED");
+    CHECK(e.known);
+    CHECK(e.text == "COPY Python-3.13.5.tar.xz /usr/src/");
+    CHECK(p.feed("#1 [internal] load build definition from Dockerfile").kind == ProgressEvent::other);
+    CHECK(p.feed("").kind == ProgressEvent::other);
+}
