@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "pymatrix/docker_driver.hpp"
-#include "../../lib/src/build/buildkit_progress.hpp"
+#include "buildkit_progress.hpp"  // internal to image_build
 
 using namespace pymatrix;
 using V = std::vector<std::string>;

@@ -1,0 +1,222 @@
+// The docker driver: every docker and buildx verb pymatrix uses, on the docker CLI.
+#include "pymatrix/cancel.hpp"
+#include "pymatrix/docker_driver.hpp"
+#include "pymatrix/tags.hpp"
+#include "api.hpp"
+#include "util/text.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <regex>
+
+namespace pymatrix {
+namespace {
+
+/// The tool's own reason: its first line of stderr (else stdout), without buildx's "ERROR: ".
+std::string reason(const CommandResult& r) {
+    std::string line = util::first_line(r.err.empty() ? r.out : r.err);
+    if (line.rfind("ERROR: ", 0) == 0) line.erase(0, 7);
+    return line;
+}
+
+/// Connection-level failures: the registry is not there (exit 5), as opposed to a refusal.
+bool unreachable(const std::string& text) {
+    for (const char* s : {"connection refused", "no such host", "i/o timeout", "dial tcp", "server gave HTTP response to HTTPS",
+                          "network is unreachable", "no route to host"})
+        if (text.find(s) != std::string::npos) return true;
+    return false;
+}
+
+}  // namespace
+
+namespace docker_argv {
+
+std::vector<std::string> build(const BuildRequest& q, const std::string& builder) {
+    std::vector<std::string> a = {"buildx", "build", "--progress=plain"};
+    if (!builder.empty()) a.insert(a.end(), {"--builder", builder});
+    if (!q.network.empty()) a.push_back("--network=" + q.network);
+    if (!q.target.empty()) a.insert(a.end(), {"--target", q.target});
+    if (q.output == BuildOutput::load) a.push_back("--load");
+    else a.insert(a.end(), {"--output", "type=cacheonly"});
+    for (auto& t : q.tags) a.insert(a.end(), {"--tag", t});
+    for (auto& [k, v] : q.build_args) a.insert(a.end(), {"--build-arg", k + "=" + v});
+    for (auto& [k, v] : q.labels) a.insert(a.end(), {"--label", k + "=" + v});
+    a.push_back("-");
+    return a;
+}
+
+std::vector<std::string> run(const RunRequest& q) {
+    std::vector<std::string> a = {"run", "--rm", "--network=none"};
+    if (!q.entrypoint.empty()) a.insert(a.end(), {"--entrypoint", q.entrypoint});
+    if (!q.cpuset.empty()) a.push_back("--cpuset-cpus=" + q.cpuset);
+    if (q.cpus) a.push_back(fmt::format("--cpus={}", *q.cpus));
+    for (auto& e : q.env) a.insert(a.end(), {"-e", e});
+    for (auto& m : q.mounts) a.push_back("--mount=" + m);
+    if (!q.workdir.empty()) a.insert(a.end(), {"--workdir", q.workdir});
+    a.push_back(q.image);
+    a.insert(a.end(), q.command.begin(), q.command.end());
+    return a;
+}
+
+std::vector<std::string> push(const std::string& ref) { return {"push", ref}; }
+
+std::vector<std::string> inspect_remote(const std::string& ref) {
+    return {"buildx", "imagetools", "inspect", "--format", "{{json .}}", ref};
+}
+
+std::vector<std::string> tag_remote(const std::string& source, const std::string& ref) {
+    return {"buildx", "imagetools", "create", "--tag", ref, source};
+}
+
+}  // namespace docker_argv
+
+DockerDriver::DockerDriver(std::string builder) : builder_(std::move(builder)) {
+    const char* env = std::getenv("PYMATRIX_DOCKER");
+    docker_ = resolve_program(env && *env ? env : "docker");
+}
+
+std::vector<std::string> DockerDriver::with_docker(std::vector<std::string> args) const {
+    args.insert(args.begin(), docker_);
+    return args;
+}
+
+void DockerDriver::require_ready() const {
+    // both questions at once: each is a docker CLI start (the buildx one two), which is most of a
+    // cached re-run's time on a busy machine
+    auto buildx = std::async(std::launch::async, [&] { return run_command(with_docker({"buildx", "version"})); });
+    auto v = run_command(with_docker({"version", "--format", "{{.Server.Version}}"}));
+    auto b = buildx.get();
+    if (v.exit_code != 0)
+        throw EnvironmentError(fmt::format("no Docker daemon answers ({}); start one with scripts/setup-engine.sh",
+                                           util::first_line(v.err.empty() ? v.out : v.err)));
+    if (b.exit_code != 0)
+        throw EnvironmentError(fmt::format("docker buildx is not installed ({}); install it with scripts/setup-engine.sh",
+                                           util::first_line(b.err.empty() ? b.out : b.err)));
+}
+
+std::vector<std::string> DockerDriver::build_command(const BuildRequest& request) const {
+    return with_docker(docker_argv::build(request, builder_));
+}
+
+int DockerDriver::build(const BuildRequest& request, const InputWriter& context, const LineSink& on_line) const {
+    return stream_command(build_command(request), context, on_line);
+}
+
+std::optional<nlohmann::json> DockerDriver::inspect_local(const std::string& ref) const {
+    // fast path: GET /images/{name}/json on the daemon's socket (what `docker image inspect` does
+    // after its own start-up); any transport problem falls through to the CLI, which explains it
+    if (auto sock = detail::engine_socket(); sock && !std::getenv("PYMATRIX_DOCKER")) {
+        if (auto res = detail::api_get(*sock, "/images/" + detail::path_escape(ref) + "/json")) {
+            if (res->status == 404) return std::nullopt;
+            if (res->status == 200) {
+                try {
+                    return nlohmann::json::parse(res->body);
+                } catch (const nlohmann::json::exception&) {
+                }
+            }
+        }
+    }
+    auto r = run_command(with_docker({"image", "inspect", "--format", "{{json .}}", ref}), "", OnCancel::finish);
+    if (r.exit_code != 0) {
+        if (r.err.find("No such image") != std::string::npos || r.err.find("No such object") != std::string::npos)
+            return std::nullopt;
+        throw EnvironmentError(fmt::format("docker image inspect {} failed ({}); is the daemon running? "
+                                           "(scripts/setup-engine.sh starts one)", ref, util::first_line(r.err)));
+    }
+    try {
+        return nlohmann::json::parse(r.out);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(fmt::format("docker image inspect {}: unreadable output: {}", ref, e.what()));
+    }
+}
+
+std::vector<std::string> DockerDriver::images_labelled(const std::string& key, const std::string& value) const {
+    auto r = run_command(with_docker({"images", "--no-trunc", "--format", "{{.ID}}", "--filter", "label=" + key + "=" + value}),
+                         "", OnCancel::finish);
+    std::vector<std::string> ids;
+    if (r.exit_code != 0) return ids;
+    for (std::size_t from = 0, nl; from < r.out.size(); from = nl + 1) {
+        nl = r.out.find('\n', from);
+        if (nl == std::string::npos) nl = r.out.size();
+        if (nl > from) ids.push_back(r.out.substr(from, nl - from));
+    }
+    return ids;
+}
+
+std::optional<RegistryImage> DockerDriver::inspect_remote(const std::string& ref) const {
+    auto r = run_command(with_docker(docker_argv::inspect_remote(ref)));
+    if (r.exit_code != 0) {
+        std::string why = reason(r);
+        // distribution answers MANIFEST_UNKNOWN / NAME_UNKNOWN, which buildx reports as "REF: not found"
+        if (why.find(": not found") != std::string::npos || why.find("MANIFEST_UNKNOWN") != std::string::npos ||
+            why.find("NAME_UNKNOWN") != std::string::npos)
+            return std::nullopt;
+        throw EnvironmentError(fmt::format("registry {} does not answer for {}: {}", registry_host(ref), ref, why));
+    }
+    RegistryImage out;
+    out.reference = ref;
+    try {
+        auto j = nlohmann::json::parse(r.out);
+        out.digest = j.at("manifest").at("digest").get<std::string>();
+        const auto& image = j.value("image", nlohmann::json::object());
+        if (image.contains("config") && image["config"].contains("Labels") && image["config"]["Labels"].is_object())
+            for (auto& [k, v] : image["config"]["Labels"].items())
+                if (v.is_string()) out.labels[k] = v.get<std::string>();
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(fmt::format("docker buildx imagetools inspect {}: unreadable output: {}", ref, e.what()));
+    }
+    return out;
+}
+
+CommandResult DockerDriver::run(const RunRequest& request) const {
+    return run_command(with_docker(docker_argv::run(request)));
+}
+
+bool DockerDriver::tag(const std::string& image, const std::string& ref) const {
+    return run_command(with_docker({"tag", image, ref}), "", OnCancel::finish).exit_code == 0;
+}
+
+void DockerDriver::remove_tags(const std::vector<std::string>& refs) const {
+    for (auto& r : refs) run_command(with_docker({"image", "rm", r}), "", OnCancel::finish);
+}
+
+RegistryWrite DockerDriver::push(const std::string& ref) const {
+    static const std::regex digest_line(R"(digest: (sha256:[0-9a-f]{64}))");
+    auto r = run_command(with_docker(docker_argv::push(ref)));
+    RegistryWrite w;
+    std::string text = r.out + r.err;
+    if (r.exit_code != 0) {
+        w.message = util::last_line(r.err.empty() ? r.out : r.err);
+        w.unreachable = unreachable(text);
+        w.interrupted = cancel_requested();
+        return w;
+    }
+    w.ok = true;  // pushed; a push that printed no digest leaves `digest` empty
+    std::smatch m;
+    if (std::regex_search(text, m, digest_line)) w.digest = m[1].str();
+    return w;
+}
+
+RegistryWrite DockerDriver::tag_remote(const std::string& source, const std::string& ref) const {
+    auto r = run_command(with_docker(docker_argv::tag_remote(source, ref)));
+    RegistryWrite w;
+    w.ok = r.exit_code == 0;
+    if (!w.ok) {
+        w.message = reason(r);
+        w.unreachable = unreachable(r.out + r.err);
+        w.interrupted = cancel_requested();
+    }
+    return w;
+}
+
+int DockerDriver::host_cpus() const {
+    auto r = run_command(with_docker({"info", "--format", "{{.NCPU}}"}));
+    int ncpu = 0;
+    if (r.exit_code != 0 || std::sscanf(r.out.c_str(), "%d", &ncpu) != 1 || ncpu <= 0) return 0;
+    return ncpu;
+}
+
+}  // namespace pymatrix

@@ -1,0 +1,98 @@
+// Shared stages: builds with the same base image, CPython tarball and extra packages render the
+// same build-deps and source stages; they are built once, before the builds, into BuildKit's cache.
+#include "pymatrix/cancel.hpp"
+#include "pymatrix/render.hpp"
+#include "pymatrix/scheduler.hpp"
+#include "buildkit_progress.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace pymatrix {
+
+std::string SharedStage::describe() const {
+    std::string d = base_image + ", " + source_name;
+    if (!build_packages.empty()) {
+        d += ", packages:";
+        for (auto& p : build_packages) d += " " + p;
+    }
+    return d;
+}
+
+std::vector<SharedStage> shared_stages(const std::vector<Build>& builds) {
+    std::vector<SharedStage> out;
+    for (std::size_t i = 0; i < builds.size(); ++i) {
+        const Build& b = builds[i];
+        std::string name = context_source_name(b);
+        auto it = std::find_if(out.begin(), out.end(), [&](const SharedStage& s) {
+            return s.base_image == b.base_image && s.source_sha256 == b.python.sha256 && s.source_name == name &&
+                   s.build_packages == b.build_packages;
+        });
+        if (it == out.end()) {
+            out.push_back({b.base_image, name, b.python.sha256, b.build_packages, {}});
+            it = std::prev(out.end());
+        }
+        it->builds.push_back(i);
+    }
+    return out;
+}
+
+SharedStageResult build_shared_stage(const Builder& builder, const Build& first, const SharedStage& stage,
+                                     std::size_t index, const BuildOptions& options) {
+    auto t0 = std::chrono::steady_clock::now();
+    SharedStageResult r;
+    fs::create_directories(options.log_dir);
+    r.log = fs::absolute(shared_stage_log_path(options.log_dir, index));
+    std::ofstream log(r.log, std::ios::trunc);
+    log << fmt::format("== pymatrix: shared stages build-deps+source ({}), context of {}\n", stage.describe(),
+                       first.name);
+    if (cancel_requested()) {
+        r.cancelled = true;
+        r.error = "cancelled before it started";
+        return r;
+    }
+    BuildRequest request;
+    request.target = "source";
+    request.output = BuildOutput::cache_only;
+    request.network = options.network;
+    BuildkitProgress progress;
+    std::set<std::string> steps, cached;
+    std::string last_error, last_line;
+    int rc = builder.build(
+        request, [&](const ByteSink& write) { write_build_context(first, write); },
+        [&](const std::string& line) {
+            log << line << '\n' << std::flush;
+            last_line = line;
+            if (line.rfind("ERROR: ", 0) == 0 || line.find("E: ") != std::string::npos) last_error = line;
+            auto e = progress.feed(line);
+            bool shared = e.stage == "build-deps" || e.stage == "source";
+            if (e.kind == ProgressEvent::step && shared && e.text.rfind("FROM ", 0) != 0)  // FROM: no work of ours
+                steps.insert(e.vertex);
+            else if (e.kind == ProgressEvent::cached && steps.count(e.vertex))
+                cached.insert(e.vertex);
+        });
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.steps_run = static_cast<int>(steps.size() - cached.size());
+    r.cached = r.steps_run == 0;
+    if (cancel_requested()) {
+        r.cancelled = true;
+        r.error = "cancelled";
+    } else if (rc != 0) {
+        r.error = fmt::format("{} (exit {}; full log: {})", last_error.empty() ? last_line : last_error, rc,
+                              r.log.string());
+    } else {
+        r.ok = true;
+    }
+    log << fmt::format("== pymatrix: shared stages {} after {:.1f} s ({} step(s) run)\n",
+                       r.ok ? (r.cached ? "cached" : "built") : r.cancelled ? "cancelled" : "FAILED", r.seconds,
+                       r.steps_run);
+    return r;
+}
+
+}  // namespace pymatrix

@@ -1,0 +1,66 @@
+// pymatrix/render.hpp: a Build rendered as a Dockerfile and a build context (the files
+// docker buildx receives as a tar stream). Templates live in dockerfiles/ and are embedded.
+#pragma once
+
+#include "pymatrix/labels.hpp"
+#include "pymatrix/plan.hpp"
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pymatrix {
+
+/// Where the in-image build-info JSON is written (read back to derive labels).
+inline constexpr const char* build_info_path = "/usr/local/share/pymatrix/build-info.json";
+
+/// A file of a build context: relative path, content (bytes), and POSIX mode.
+struct ContextFile {
+    std::string path;
+    std::string content;
+    int mode = 0644;
+};
+
+/// The Dockerfile for `build` (multi-stage: build-deps, source, build, runtime), rendered from
+/// dockerfiles/cpython.Dockerfile.in. Profile values appear only inside JSON exec-form RUN
+/// arrays (never in shell text). The build-deps stage gets, after the shared apt layer, one RUN
+/// installing build.toolchain_packages (comment "# the toolchain the rules table requires ...",
+/// argv[0] of the shell "install-toolchain") and then one installing build.build_packages
+/// ("install-build-packages"); each RUN is left out when its list is empty, so a build with
+/// neither renders the template's stage unchanged. Throws nothing for a Build that came from
+/// expand().
+std::string render_dockerfile(const Build& build);
+
+/// Name of the source tarball inside the build context, e.g. "Python-3.13.5.tar.xz"
+/// (extension taken from the source path: .tar.xz, .tar.gz, .tgz, .tar.bz2, .tar.zst).
+std::string context_source_name(const Build& build);
+
+/// The small files of the context: Dockerfile, pymatrix/buildinfo.py and pymatrix/isa-guard.sh
+/// (the entrypoint that refuses an unfit CPU); not the tarball.
+std::vector<ContextFile> render_context_files(const Build& build);
+
+/// Writes one directory per build under `out_dir` (DIR/<name>/Dockerfile and
+/// DIR/<name>/pymatrix/buildinfo.py) atomically: everything is rendered and written into a
+/// temporary directory beside `out_dir` first, then moved into place; on failure nothing of
+/// this run remains. Returns the paths of the Dockerfiles. Throws Error on I/O failure.
+std::vector<std::filesystem::path> write_build_dirs(const std::vector<Build>& builds,
+                                                    const std::filesystem::path& out_dir);
+
+/// Writes the build context of `build` as an uncompressed tar (libarchive, ustar/pax) to
+/// `sink`, called with chunks of bytes; the tarball is read from build.python.source_path and
+/// its sha256 verified while streaming. Throws Error if the source is missing, unreadable, or
+/// its sha256 differs (the stream is then incomplete; the receiver must discard it).
+void write_build_context(const Build& build,
+                         const std::function<void(const char* data, std::size_t size)>& sink);
+
+/// Writes the context of the labelling build (pymatrix/build.hpp) as an uncompressed tar to `sink`:
+/// a Dockerfile `FROM from_image` that copies isa-features (the required cpuinfo flags on one
+/// line, space-separated: what the entrypoint guard compares with the CPU's) and isa.json (arch,
+/// level, features, march_requested, march_resolved, build_host_cpu) to
+/// /usr/local/share/pymatrix/. Throws Error on libarchive failures.
+void write_label_context(const std::string& from_image, const BuildInfo& info,
+                         const std::function<void(const char* data, std::size_t size)>& sink);
+
+}  // namespace pymatrix
