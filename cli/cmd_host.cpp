@@ -6,6 +6,7 @@
 #include "pymatrix/error.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <iostream>
@@ -36,8 +37,7 @@ int cmd_host(const Args& args) {
         std::cout << cpu_to_json(c).dump(2) << '\n';
         return exit_ok;
     }
-    std::string flags;
-    for (auto& f : c.flags) flags += (flags.empty() ? "" : " ") + f;
+    const std::string flags = fmt::format("{}", fmt::join(c.flags, " "));
     print_table({{"arch", c.arch}, {"vendor", c.vendor}, {"model", c.model},
                  {"x86-64 level", c.level.empty() ? "-" : c.level}, {"hypervisor", c.hypervisor ? "yes" : "no"},
                  {"flags", flags}});

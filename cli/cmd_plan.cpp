@@ -37,11 +37,9 @@ int cmd_plan(const Args& args) {
         return exit_ok;
     }
     std::vector<std::vector<std::string>> rows = {{"NAME", "PYTHON", "PROFILE", "CONFIG HASH", "TAGS"}};
-    for (auto& b : builds) {
-        std::string tags;
-        for (auto& t : b.tags) tags += (tags.empty() ? "" : " ") + t;
-        rows.push_back({b.name, b.python.version, b.profile, b.config_hash.substr(0, 12), tags});
-    }
+    for (auto& b : builds)
+        rows.push_back({b.name, b.python.version, b.profile, b.config_hash.substr(0, 12),
+                        fmt::format("{}", fmt::join(b.tags, " "))});
     print_table(rows);
     for (auto& b : builds) {
         std::string argv;

@@ -3,6 +3,7 @@
 #include "pymatrix/error.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -50,11 +51,8 @@ std::string single_file(const po::variables_map& vm, const std::string& usage) {
 }
 
 void require_format(const std::string& value, const std::vector<std::string>& allowed) {
-    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
-        std::string list;
-        for (auto& a : allowed) list += (list.empty() ? "" : "|") + a;
-        throw ConfigError({}, "--format", fmt::format("'{}' is not one of {}", value, list));
-    }
+    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+        throw ConfigError({}, "--format", fmt::format("'{}' is not one of {}", value, fmt::join(allowed, "|")));
 }
 
 void print_table(const std::vector<std::vector<std::string>>& rows) {

@@ -4,6 +4,7 @@
 #include "pymatrix/cpython.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 #include <set>
@@ -12,8 +13,9 @@ namespace pymatrix::cli {
 
 void select_builds(std::vector<Build>& builds, const std::vector<std::string>& only) {
     if (!only.empty()) {
-        std::string names;
-        for (auto& b : builds) names += (names.empty() ? "" : ", ") + b.name;
+        std::vector<std::string> all;
+        for (auto& b : builds) all.push_back(b.name);
+        const std::string names = fmt::format("{}", fmt::join(all, ", "));
         std::set<std::string> wanted;
         for (auto& n : only) {
             bool known = false;

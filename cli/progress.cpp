@@ -1,10 +1,12 @@
 // Progress of `pymatrix build`: live tty lines, plain CI lines, or quiet.
 #include "progress.hpp"
+#include "util/text.hpp"
 #include "output.hpp"
 
 #include "pymatrix/error.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -20,7 +22,6 @@ std::string cut(const std::string& s, std::size_t n) {
     if (s.size() <= n) return s;
     return n < 3 ? s.substr(0, n) : s.substr(0, n - 3) + "...";
 }
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 double since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -210,7 +211,7 @@ void Progress::build_done(std::size_t i, const BuildResult& r) {
         if (failed) err_ << fmt::format("pymatrix: {} failed: {}\n", r.name, r.error) << std::flush;
         return;
     }
-    if (mode_ == ProgressMode::tty && failed) line = first_line(line);  // full text in the summary
+    if (mode_ == ProgressMode::tty && failed) line = util::first_line(line);  // full text in the summary
     emit(line);
 }
 

@@ -65,8 +65,7 @@ std::vector<std::string> configure_arguments(const ProfileSettings& s) {
     if (s.bolt) a.push_back("--enable-bolt");
     if (!s.jit.empty()) a.push_back(s.jit == "yes" ? "--enable-experimental-jit" : "--enable-experimental-jit=" + s.jit);
     for (auto& o : s.configure) a.push_back(o);
-    std::string nodist = s.cflags_nodist;
-    if (!s.march.empty()) nodist += (nodist.empty() ? "" : " ") + std::string("-march=") + s.march;
+    std::string nodist = cflags_nodist_with_march(s);
     if (!s.cflags.empty()) a.push_back("CFLAGS=" + s.cflags);
     if (!nodist.empty()) a.push_back("CFLAGS_NODIST=" + nodist);
     if (!s.ldflags.empty()) a.push_back("LDFLAGS=" + s.ldflags);
@@ -224,8 +223,7 @@ std::vector<Build> expand(const MatrixFile& file) {
 }
 
 nlohmann::json build_to_json(const Build& b) {
-    std::string nodist = b.settings.cflags_nodist;
-    if (!b.settings.march.empty()) nodist += (nodist.empty() ? "" : " ") + std::string("-march=") + b.settings.march;
+    std::string nodist = cflags_nodist_with_march(b.settings);
     return {{"name", b.name},
             {"python", {{"key", b.python.key}, {"version", b.python.version}, {"source", b.python.source},
                         {"sha256", b.python.sha256}}},

@@ -2,6 +2,7 @@
 // and reused for every extension built later in the image; CFLAGS_NODIST and LDFLAGS_NODIST are
 // for CPython itself. Tuning flags given for CPython move to the _NODIST variables.
 #include "flags.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -18,11 +19,7 @@ std::vector<std::string> words(const std::string& s) {
     return out;
 }
 
-std::string unwords(const std::vector<std::string>& w) {
-    std::string s;
-    for (auto& x : w) s += (s.empty() ? "" : " ") + x;
-    return s;
-}
+std::string unwords(const std::vector<std::string>& w) { return util::join(w, " "); }
 
 bool tuning(const std::string& w, bool linker) {
     if (w.rfind("-march=", 0) == 0 || w.rfind("-mtune=", 0) == 0 || w.rfind("-flto", 0) == 0) return true;
@@ -71,6 +68,11 @@ void place_flags(ProfileSettings& s, std::vector<std::string>& notes, std::vecto
                 warnings.push_back("-O0 with pgo: the profile is gathered and applied to unoptimised code");
         }
     }
+}
+
+std::string cflags_nodist_with_march(const ProfileSettings& s) {
+    if (s.march.empty()) return s.cflags_nodist;
+    return s.cflags_nodist.empty() ? "-march=" + s.march : s.cflags_nodist + " -march=" + s.march;
 }
 
 }  // namespace pymatrix

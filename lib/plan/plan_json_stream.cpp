@@ -5,6 +5,7 @@
 // anything beyond quoting (escapes, non-ASCII bytes to validate) are dumped by nlohmann itself.
 // tests/unit/test_plan_json_stream.cpp holds the bytes equal to plan_to_json().dump(2).
 #include "pymatrix/plan.hpp"
+#include "flags.hpp"
 
 #include <ostream>
 
@@ -84,8 +85,7 @@ private:
 // build_to_json(b).dump(2) at depth 2 (inside "builds"), members in sorted key order.
 void write_build(std::string& out, const Build& b) {
     Writer w(out);
-    std::string nodist = b.settings.cflags_nodist;
-    if (!b.settings.march.empty()) nodist += (nodist.empty() ? "" : " ") + std::string("-march=") + b.settings.march;
+    std::string nodist = cflags_nodist_with_march(b.settings);
     out += "    {";
     w.member("axes", b.axes, 3, true);
     w.member("base_image", b.base_image, 3);
