@@ -24,12 +24,13 @@ struct ContextFile {
 
 /// The Dockerfile for `build` (multi-stage: build-deps, source, build, runtime), rendered from
 /// dockerfiles/cpython.Dockerfile.in. Profile values appear only inside JSON exec-form RUN
-/// arrays (never in shell text). The build-deps stage gets, after the shared apt layer, one RUN
-/// installing build.toolchain_packages (comment "# the toolchain the rules table requires ...",
-/// argv[0] of the shell "install-toolchain") and then one installing build.build_packages
-/// ("install-build-packages"); each RUN is left out when its list is empty, so a build with
-/// neither renders the template's stage unchanged. Throws nothing for a Build that came from
-/// expand().
+/// arrays (never in shell text). The template's `@NAME@` placeholders are filled in one pass, so
+/// a value that itself contains "@PROFILE@" or any other placeholder is carried verbatim. The
+/// build-deps stage gets, after the shared apt layer, one RUN installing build.toolchain_packages
+/// (comment "# the toolchain the rules table requires ...", argv[0] of the shell
+/// "install-toolchain") and then one installing build.build_packages ("install-build-packages");
+/// each RUN is left out when its list is empty, so a build with neither renders the template's
+/// stage unchanged. Throws nothing for a Build that came from expand().
 std::string render_dockerfile(const Build& build);
 
 /// Name of the source tarball inside the build context, e.g. "Python-3.13.5.tar.xz"
