@@ -33,6 +33,13 @@ struct ContextFile {
 /// stage unchanged. Throws nothing for a Build that came from expand().
 std::string render_dockerfile(const Build& build);
 
+/// The `build-deps` and `source` stages of render_dockerfile(build), verbatim: from the line
+/// "FROM <base image> AS build-deps" up to, not including, the FROM line of the stage after
+/// `source` (`build`). Builds with equal text share those stages (shared_stages() groups by it):
+/// base image, tarball name and sha256, toolchain_packages and build_packages all appear in it.
+/// Throws std::logic_error only if the embedded template lacks those stages (a pymatrix bug).
+std::string shared_stages_text(const Build& build);
+
 /// Name of the source tarball inside the build context, e.g. "Python-3.13.5.tar.xz"
 /// (extension taken from the source path: .tar.xz, .tar.gz, .tgz, .tar.bz2, .tar.zst).
 std::string context_source_name(const Build& build);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <stdexcept>
 #include <string_view>
 
 namespace pymatrix {
@@ -86,6 +87,26 @@ std::string render_dockerfile(const Build& b) {
                        {"BASE_IMAGE", {b.base_image}},
                        {"SOURCE_FILE", {context_source_name(b)}},
                        {"SOURCE_SHA256", {b.python.sha256}}});
+}
+
+std::string shared_stages_text(const Build& b) {
+    // A line starting "FROM " comes from the template: profile values hold no newline (the loader
+    // refuses control characters) and are never at the start of a line.
+    std::string d = render_dockerfile(b);
+    std::size_t begin = std::string::npos;
+    bool in_source = false;
+    for (std::size_t line = 0; line < d.size();) {
+        std::size_t eol = d.find('\n', line);
+        if (eol == std::string::npos) eol = d.size();
+        std::string_view l(d.data() + line, eol - line);
+        if (l.rfind("FROM ", 0) == 0) {
+            if (in_source) return d.substr(begin, line - begin);
+            if (l.ends_with(" AS build-deps")) begin = line;
+            else if (begin != std::string::npos && l.ends_with(" AS source")) in_source = true;
+        }
+        line = eol + 1;
+    }
+    throw std::logic_error("the Dockerfile template has no build-deps and source stages followed by another stage");
 }
 
 std::vector<ContextFile> render_context_files(const Build& b) {
