@@ -1,5 +1,6 @@
-// Shared stages: builds with the same base image, CPython tarball and extra packages render the
-// same build-deps and source stages; they are built once, before the builds, into BuildKit's cache.
+// Shared stages: builds whose build-deps and source stages render the same text (base image,
+// CPython tarball, toolchain and extra packages) are grouped; those stages are built once, before
+// the builds, into BuildKit's cache.
 #include "pymatrix/cancel.hpp"
 #include "pymatrix/render.hpp"
 #include "pymatrix/scheduler.hpp"
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <fstream>
 #include <set>
+#include <unordered_map>
 
 namespace fs = std::filesystem;
 
@@ -22,23 +24,23 @@ std::string SharedStage::describe() const {
         d += ", packages:";
         for (auto& p : build_packages) d += " " + p;
     }
+    if (!toolchain_packages.empty()) {
+        d += ", toolchain:";
+        for (auto& p : toolchain_packages) d += " " + p;
+    }
     return d;
 }
 
 std::vector<SharedStage> shared_stages(const std::vector<Build>& builds) {
     std::vector<SharedStage> out;
+    std::unordered_map<std::string, std::size_t> group_of;  // shared_stages_text() -> index into out
     for (std::size_t i = 0; i < builds.size(); ++i) {
         const Build& b = builds[i];
-        std::string name = context_source_name(b);
-        auto it = std::find_if(out.begin(), out.end(), [&](const SharedStage& s) {
-            return s.base_image == b.base_image && s.source_sha256 == b.python.sha256 && s.source_name == name &&
-                   s.build_packages == b.build_packages;
-        });
-        if (it == out.end()) {
-            out.push_back({b.base_image, name, b.python.sha256, b.build_packages, {}});
-            it = std::prev(out.end());
-        }
-        it->builds.push_back(i);
+        auto [it, added] = group_of.try_emplace(shared_stages_text(b), out.size());
+        if (added)
+            out.push_back({b.base_image, context_source_name(b), b.python.sha256, b.build_packages,
+                           b.toolchain_packages, {}});
+        out[it->second].builds.push_back(i);
     }
     return out;
 }

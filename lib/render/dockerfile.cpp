@@ -4,10 +4,44 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <stdexcept>
+#include <string_view>
+
 namespace pymatrix {
 namespace {
-void replace_all(std::string& s, const std::string& from, const std::string& to) {
-    for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+/// The value of a template placeholder. `whole_lines`: the placeholder stands alone on its line and
+/// the value is zero or more complete lines, so the placeholder's newline goes with it.
+struct Value {
+    std::string text;
+    bool whole_lines = false;
+};
+
+/// `tmpl` with each `@NAME@` whose NAME is a key of `values` replaced, in a single pass: inserted
+/// text is never scanned again, so a profile value that contains "@PROFILE@" stays as it is. An
+/// '@' that does not open a known placeholder is copied unchanged (its closing '@' may open the
+/// next one).
+std::string substitute(std::string_view tmpl, const std::map<std::string, Value, std::less<>>& values) {
+    std::string out;
+    out.reserve(tmpl.size() + 1024);
+    std::size_t i = 0;
+    for (;;) {
+        std::size_t open = tmpl.find('@', i);
+        std::size_t close = open == std::string_view::npos ? open : tmpl.find('@', open + 1);
+        if (close == std::string_view::npos) break;
+        auto it = values.find(tmpl.substr(open + 1, close - open - 1));
+        if (it == values.end()) {
+            out.append(tmpl.substr(i, close - i));
+            i = close;
+            continue;
+        }
+        out.append(tmpl.substr(i, open - i));
+        out += it->second.text;
+        i = close + 1;
+        if (it->second.whole_lines && i < tmpl.size() && tmpl[i] == '\n') ++i;
+    }
+    out.append(tmpl.substr(i));
+    return out;
 }
 
 /// A JSON exec-form array: the Dockerfile parser decodes it without any shell.
@@ -25,7 +59,6 @@ std::string context_source_name(const Build& b) {
 }
 
 std::string render_dockerfile(const Build& b) {
-    std::string d(embedded::cpython_dockerfile);
     // After the shared apt layer, each in a RUN of its own: the toolchain the rules table asks for
     // (shared by every build with the same needs), then the profile's own packages.
     auto install = [](const char* comment, const char* argv0, const std::vector<std::string>& packages) {
@@ -43,17 +76,37 @@ std::string render_dockerfile(const Build& b) {
         install("# the profile's extra build packages", "install-build-packages", b.build_packages);
     std::vector<std::string> configure = {"./configure"};
     configure.insert(configure.end(), b.configure_args.begin(), b.configure_args.end());
-    replace_all(d, "@EXTRA_PACKAGES_RUN@\n", extra);
-    replace_all(d, "@CONFIGURE_EXEC@", exec_form(configure));
-    replace_all(d, "@TEMPLATE_VERSION@", template_version());
-    replace_all(d, "@BUILD_NAME@", b.name);
-    replace_all(d, "@PYTHON_VERSION@", b.python.version);
-    replace_all(d, "@PROFILE@", b.profile);
-    replace_all(d, "@CONFIG_HASH@", b.config_hash);
-    replace_all(d, "@BASE_IMAGE@", b.base_image);
-    replace_all(d, "@SOURCE_FILE@", context_source_name(b));
-    replace_all(d, "@SOURCE_SHA256@", b.python.sha256);
-    return d;
+    return substitute(embedded::cpython_dockerfile,
+                      {{"EXTRA_PACKAGES_RUN", {extra, true}},
+                       {"CONFIGURE_EXEC", {exec_form(configure)}},
+                       {"TEMPLATE_VERSION", {template_version()}},
+                       {"BUILD_NAME", {b.name}},
+                       {"PYTHON_VERSION", {b.python.version}},
+                       {"PROFILE", {b.profile}},
+                       {"CONFIG_HASH", {b.config_hash}},
+                       {"BASE_IMAGE", {b.base_image}},
+                       {"SOURCE_FILE", {context_source_name(b)}},
+                       {"SOURCE_SHA256", {b.python.sha256}}});
+}
+
+std::string shared_stages_text(const Build& b) {
+    // A line starting "FROM " comes from the template: profile values hold no newline (the loader
+    // refuses control characters) and are never at the start of a line.
+    std::string d = render_dockerfile(b);
+    std::size_t begin = std::string::npos;
+    bool in_source = false;
+    for (std::size_t line = 0; line < d.size();) {
+        std::size_t eol = d.find('\n', line);
+        if (eol == std::string::npos) eol = d.size();
+        std::string_view l(d.data() + line, eol - line);
+        if (l.rfind("FROM ", 0) == 0) {
+            if (in_source) return d.substr(begin, line - begin);
+            if (l.ends_with(" AS build-deps")) begin = line;
+            else if (begin != std::string::npos && l.ends_with(" AS source")) in_source = true;
+        }
+        line = eol + 1;
+    }
+    throw std::logic_error("the Dockerfile template has no build-deps and source stages followed by another stage");
 }
 
 std::vector<ContextFile> render_context_files(const Build& b) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 
 using namespace pymatrix;
 
@@ -69,6 +70,60 @@ TEST_CASE("builds of one group render the same build-deps and source stages") {
     };
     CHECK(stages_of(render_dockerfile(builds[0])) == stages_of(render_dockerfile(builds[1])));
     CHECK(stages_of(render_dockerfile(builds[0])) != stages_of(render_dockerfile(builds[2])));  // + libtool
+}
+
+TEST_CASE("shared_stages_text is the build-deps and source stages of the rendered Dockerfile") {
+    for (auto& b : matrix()) {
+        CAPTURE(b.name);
+        std::string d = render_dockerfile(b), t = shared_stages_text(b);
+        auto at = d.find(t);
+        REQUIRE(at != std::string::npos);
+        CHECK(t.rfind("FROM " + b.base_image + " AS build-deps\n", 0) == 0);
+        CHECK(d.compare(at + t.size(), 20, "FROM source AS build") == 0);
+        CHECK(t.find("FROM build-deps AS source\n") != std::string::npos);
+        CHECK(t.find(b.python.sha256 + "  /usr/src/" + context_source_name(b)) != std::string::npos);
+    }
+}
+
+TEST_CASE("seed matrix: a build with a toolchain gets a shared stage of its own") {
+    auto builds = expand(load_matrix_file(std::filesystem::path(PYMATRIX_SOURCE_DIR) / "matrices" / "seed.toml"));
+    auto index_of = [&](const std::string& name) {
+        auto it = std::find_if(builds.begin(), builds.end(), [&](const Build& b) { return b.name == name; });
+        REQUIRE(it != builds.end());
+        return static_cast<std::size_t>(it - builds.begin());
+    };
+    std::size_t bolt = index_of("3.13-pgo-lto-bolt"), plain = index_of("3.13-default");
+    REQUIRE(builds[bolt].toolchain_packages == std::vector<std::string>{"bolt-19"});
+    auto groups = shared_stages(builds);
+    std::vector<std::size_t> group_of(builds.size(), groups.size());
+    for (std::size_t g = 0; g < groups.size(); ++g)
+        for (auto i : groups[g].builds) {
+            CHECK(group_of[i] == groups.size());  // in exactly one group
+            group_of[i] = g;
+        }
+    for (auto g : group_of) CHECK(g < groups.size());
+    CHECK(group_of[bolt] != group_of[plain]);
+    CHECK(groups[group_of[bolt]].builds == std::vector<std::size_t>{bolt});
+    CHECK(groups[group_of[bolt]].describe() == "debian:bookworm-slim, Python-3.13.5.tar.xz, toolchain: bolt-19");
+    CHECK(groups[group_of[plain]].describe() == "debian:bookworm-slim, Python-3.13.5.tar.xz");
+    CHECK(groups.size() == 3);  // 3.11, 3.13, 3.13 with BOLT
+    // every build of a group renders the shared stages of the group's first build (whose context builds them)
+    for (auto& g : groups) {
+        std::string first = shared_stages_text(builds[g.builds.front()]);
+        bool installs_toolchain = first.find("\"install-toolchain\",\"bolt-19\"]") != std::string::npos;
+        CHECK(installs_toolchain == !g.toolchain_packages.empty());
+        for (auto i : g.builds) {
+            CAPTURE(builds[i].name);
+            CHECK(shared_stages_text(builds[i]) == first);
+        }
+    }
+}
+
+TEST_CASE("a shared stage names its toolchain packages after its build packages") {
+    SharedStage s{"debian:bookworm-slim", "Python-3.13.5.tar.xz", std::string(64, 'a'), {"libtool"}, {"bolt-19", "llvm-19"}, {}};
+    CHECK(s.describe() == "debian:bookworm-slim, Python-3.13.5.tar.xz, packages: libtool, toolchain: bolt-19 llvm-19");
+    s.build_packages.clear();
+    CHECK(s.describe() == "debian:bookworm-slim, Python-3.13.5.tar.xz, toolchain: bolt-19 llvm-19");
 }
 
 TEST_CASE("make -j splits the cores between parallel builds, never below 1") {

@@ -7,6 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
 #include <sstream>
 
 using namespace pymatrix;
@@ -119,4 +125,71 @@ TEST_CASE("at least 30 hostile profiles: each refused with its key, or carried i
     }
     CHECK(refused == 34);
     CHECK(inert == 3);
+}
+
+namespace {
+/// Every distinct `@NAME@` placeholder of dockerfiles/cpython.Dockerfile.in, in order of first use.
+std::vector<std::string> template_placeholders() {
+    std::ifstream in(std::filesystem::path(PYMATRIX_SOURCE_DIR) / "dockerfiles" / "cpython.Dockerfile.in");
+    std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    static const std::regex placeholder("@[A-Z0-9_]+@");
+    for (auto it = std::sregex_iterator(t.begin(), t.end(), placeholder); it != std::sregex_iterator(); ++it)
+        if (seen.insert(it->str()).second) out.push_back(it->str());
+    return out;
+}
+}  // namespace
+
+TEST_CASE("a profile value naming every template placeholder is rendered verbatim, never substituted") {
+    auto names = template_placeholders();
+    for (const char* n : {"@TEMPLATE_VERSION@", "@BUILD_NAME@", "@PYTHON_VERSION@", "@PROFILE@", "@CONFIG_HASH@",
+                          "@BASE_IMAGE@", "@SOURCE_FILE@", "@SOURCE_SHA256@", "@CONFIGURE_EXEC@",
+                          "@EXTRA_PACKAGES_RUN@"})
+        CHECK_MESSAGE(std::find(names.begin(), names.end(), n) != names.end(), n);
+    std::string spaced, packed;  // "@A@ @B@ ..." and "@A@@B@..." (each closing '@' next to an opening one)
+    for (auto& n : names) {
+        spaced += (spaced.empty() ? "" : " ") + n;
+        packed += n;
+    }
+    // the loader accepts '@' in a free-form assignment and in flags (shell_word_problem allows it)
+    auto file = load_matrix_string(kPython + "[profiles.p]\nbuild_packages = [\"libtool\"]\nconfigure = [\"PYMATRIX_NOTE=" +
+                                       spaced + "\"]\ncflags_nodist = \"-DPM=" + packed + "\"\n" + kMatrix,
+                                   "hostile.toml");
+    auto builds = expand(file);
+    REQUIRE(builds.size() == 1);
+    const Build& b = builds[0];
+    const std::string note = "PYMATRIX_NOTE=" + spaced, flags = "CFLAGS_NODIST=-DPM=" + packed;
+    REQUIRE(std::find(b.configure_args.begin(), b.configure_args.end(), note) != b.configure_args.end());
+    REQUIRE(std::find(b.configure_args.begin(), b.configure_args.end(), flags) != b.configure_args.end());
+
+    std::string d = render_dockerfile(b);
+    for (auto& v : {note, flags}) {
+        CAPTURE(v);
+        CHECK(d.find("," + nlohmann::json(v).dump()) != std::string::npos);  // an element of the exec-form array
+    }
+    // the configure RUN is exactly the plan's argv; no other line carries a placeholder
+    std::istringstream in(d);
+    std::string line;
+    int configure_lines = 0;
+    static const std::regex placeholder("@[A-Z0-9_]+@");
+    while (std::getline(in, line)) {
+        if (line.rfind("RUN [\"./configure\"", 0) == 0) {
+            ++configure_lines;
+            std::vector<std::string> argv = nlohmann::json::parse(line.substr(4));
+            std::vector<std::string> expected = {"./configure"};
+            expected.insert(expected.end(), b.configure_args.begin(), b.configure_args.end());
+            CHECK(argv == expected);
+            CHECK(build_to_json(b)["configure_args"] == nlohmann::json(b.configure_args));
+        } else {
+            CHECK_MESSAGE(!std::regex_search(line, placeholder), line);
+        }
+    }
+    CHECK(configure_lines == 1);
+    // the template's own placeholders were all filled in as for any build
+    CHECK(d.find("FROM debian:bookworm-slim AS build-deps\n") != std::string::npos);
+    CHECK(d.find("\"install-build-packages\",\"libtool\"]\n# --- source") != std::string::npos);
+    CHECK(d.find("# Build: 3.13-p -- CPython 3.13.5, profile p, config hash " + b.config_hash + "\n") !=
+          std::string::npos);
+    CHECK(d.find("COPY Python-3.13.5.tar.xz /usr/src/\n") != std::string::npos);
 }

@@ -14,20 +14,25 @@
 
 namespace pymatrix {
 
-/// Builds that share their `build-deps` and `source` Dockerfile stages: the same base image, the
-/// same CPython tarball (sha256) and the same extra build packages render those two stages
-/// identically, so BuildKit runs them once and every build of the group finds them CACHED.
+/// Builds that share their `build-deps` and `source` Dockerfile stages: builds whose
+/// shared_stages_text() is the same (same base image, CPython tarball and sha256, toolchain and
+/// extra build packages), so BuildKit runs those stages once and every build of the group finds
+/// them CACHED.
 struct SharedStage {
     std::string base_image;                   ///< FROM of the stages
     std::string source_name;                  ///< tarball name in the context, e.g. "Python-3.13.5.tar.xz"
     std::string source_sha256;                ///< its sha256 (64 hex)
     std::vector<std::string> build_packages;  ///< the profiles' extra Debian packages (same for all)
+    std::vector<std::string> toolchain_packages;  ///< what the rules table adds, e.g. "bolt-19" (same for all)
     std::vector<std::size_t> builds;          ///< indices into the build list, in matrix order
-    /// "debian:bookworm-slim, Python-3.13.5.tar.xz" (+ ", packages: a b" when there are some).
+    /// "debian:bookworm-slim, Python-3.13.5.tar.xz" (+ ", packages: a b" when there are build
+    /// packages, then + ", toolchain: c d" when there are toolchain packages).
     std::string describe() const;
 };
 
-/// Groups `builds` by shared stages, in order of first appearance. Throws nothing.
+/// Groups `builds` by shared_stages_text() (render.hpp): builds in one group render byte-identical
+/// build-deps and source stages. Groups are in order of first appearance, builds in matrix order.
+/// Throws nothing for builds that came from expand().
 std::vector<SharedStage> shared_stages(const std::vector<Build>& builds);
 
 /// Outcome of building one group's shared stages.

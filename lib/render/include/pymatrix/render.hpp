@@ -25,13 +25,21 @@ struct ContextFile {
 
 /// The Dockerfile for `build` (multi-stage: build-deps, source, build, runtime), rendered from
 /// dockerfiles/cpython.Dockerfile.in. Profile values appear only inside JSON exec-form RUN
-/// arrays (never in shell text). The build-deps stage gets, after the shared apt layer, one RUN
-/// installing build.toolchain_packages (comment "# the toolchain the rules table requires ...",
-/// argv[0] of the shell "install-toolchain") and then one installing build.build_packages
-/// ("install-build-packages"); each RUN is left out when its list is empty, so a build with
-/// neither renders the template's stage unchanged. Throws nothing for a Build that came from
-/// expand().
+/// arrays (never in shell text). The template's `@NAME@` placeholders are filled in one pass, so
+/// a value that itself contains "@PROFILE@" or any other placeholder is carried verbatim. The
+/// build-deps stage gets, after the shared apt layer, one RUN installing build.toolchain_packages
+/// (comment "# the toolchain the rules table requires ...", argv[0] of the shell
+/// "install-toolchain") and then one installing build.build_packages ("install-build-packages");
+/// each RUN is left out when its list is empty, so a build with neither renders the template's
+/// stage unchanged. Throws nothing for a Build that came from expand().
 std::string render_dockerfile(const Build& build);
+
+/// The `build-deps` and `source` stages of render_dockerfile(build), verbatim: from the line
+/// "FROM <base image> AS build-deps" up to, not including, the FROM line of the stage after
+/// `source` (`build`). Builds with equal text share those stages (shared_stages() groups by it):
+/// base image, tarball name and sha256, toolchain_packages and build_packages all appear in it.
+/// Throws std::logic_error only if the embedded template lacks those stages (a pymatrix bug).
+std::string shared_stages_text(const Build& build);
 
 /// Name of the source tarball inside the build context, e.g. "Python-3.13.5.tar.xz"
 /// (extension taken from the source path: .tar.xz, .tar.gz, .tgz, .tar.bz2, .tar.zst).
