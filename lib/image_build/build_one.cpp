@@ -118,7 +118,10 @@ struct Steps {
     /// Step 3: what was really built, read from the image.
     BuildInfo read_build_info(const std::string& image) {
         check_cancel("the image build");
-        auto run = builder.run({.image = image, .command = {"cat", build_info_path}});
+        RunRequest cat;
+        cat.image = image;
+        cat.command = {"cat", build_info_path};
+        auto run = builder.run(cat);
         BuildInfo info;
         try {
             if (run.exit_code != 0) throw Error("cannot read " + std::string(build_info_path) + ": " + run.err);
@@ -149,10 +152,11 @@ struct Steps {
     void verify() {
         const std::string& tag = build.tags.front();
         auto inspected = builder.inspect_local(tag);
-        auto real = builder.run({.image = tag,
-                                 .command = {"python3", "-c",
-                                             "import sys, sysconfig; "
-                                             "sys.stdout.write(sysconfig.get_config_var('CONFIG_ARGS'))"}});
+        RunRequest config_args;
+        config_args.image = tag;
+        config_args.command = {"python3", "-c",
+                               "import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var('CONFIG_ARGS'))"};
+        auto real = builder.run(config_args);
         std::string label_value;
         if (inspected) label_value = inspected->at("Config").at("Labels").value(label::config_args, std::string("<absent>"));
         if (!inspected || real.exit_code != 0 || label_value != real.out)
