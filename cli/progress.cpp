@@ -125,8 +125,9 @@ void Progress::redraw() {
 
 void Progress::stage_start(std::size_t index, const SharedStage& stage) {
     std::lock_guard<std::mutex> lock(mu_);
-    std::string names;
-    for (auto i : stage.builds) names += " " + builds_[i].name;
+    std::vector<std::string> members;
+    for (auto i : stage.builds) members.push_back(builds_[i].name);
+    const std::string names = " " + util::join(members, " ");
     if (mode_ == ProgressMode::tty)
         running_[fmt::format("shared stage {}", index + 1)] = {"", "build-deps+source", stage.describe(),
                                                                std::chrono::steady_clock::now()};

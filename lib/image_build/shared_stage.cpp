@@ -5,6 +5,7 @@
 #include "pymatrix/render.hpp"
 #include "pymatrix/scheduler.hpp"
 #include "buildkit_progress.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -20,14 +21,8 @@ namespace pymatrix {
 
 std::string SharedStage::describe() const {
     std::string d = base_image + ", " + source_name;
-    if (!build_packages.empty()) {
-        d += ", packages:";
-        for (auto& p : build_packages) d += " " + p;
-    }
-    if (!toolchain_packages.empty()) {
-        d += ", toolchain:";
-        for (auto& p : toolchain_packages) d += " " + p;
-    }
+    if (!build_packages.empty()) d += ", packages: " + util::join(build_packages, " ");
+    if (!toolchain_packages.empty()) d += ", toolchain: " + util::join(toolchain_packages, " ");
     return d;
 }
 

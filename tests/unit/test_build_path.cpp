@@ -73,6 +73,14 @@ std::string read(const fs::path& p) {
     return t.str();
 }
 
+/// A run of builds with --push, logs in the scratch directory.
+ScheduleOptions push_options(const Scratch& s) {
+    ScheduleOptions o;
+    o.push = true;
+    o.build = options_in(s);
+    return o;
+}
+
 /// Clears the process-wide cancel request when a test ends, whatever it did.
 struct CancelReset {
     ~CancelReset() { reset_cancel(); }
@@ -285,9 +293,7 @@ TEST_CASE("run_builds --push: pushed with the registry's digest; found in the re
     FakeBuilder fake;
     auto builds = builds_of(kTwoProfiles, s);
     builds.resize(1);
-    ScheduleOptions o;
-    o.push = true;
-    o.build = options_in(s);
+    auto o = push_options(s);
     auto run = run_builds(fake, builds, o);
     const auto& r = run.results[0];
     CHECK(r.outcome == BuildOutcome::built);
@@ -311,9 +317,7 @@ TEST_CASE("run_builds --push: a refused push fails the build; a cancelled push r
     Scratch s;
     auto builds = builds_of(kTwoProfiles, s);
     builds.resize(1);
-    ScheduleOptions o;
-    o.push = true;
-    o.build = options_in(s);
+    auto o = push_options(s);
     FakeBuilder refusing;
     refusing.refuse_push = true;
     auto r = run_builds(refusing, builds, o).results[0];
