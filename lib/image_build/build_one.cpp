@@ -118,9 +118,10 @@ struct Steps {
     /// Step 3: what was really built, read from the image.
     BuildInfo read_build_info(const std::string& image) {
         check_cancel("the image build");
-        RunRequest cat;
+        RunRequest cat;  // Debian's cat, not the ISA guard: the unlabelled image has no ISA record yet
         cat.image = image;
-        cat.command = {"cat", build_info_path};
+        cat.entrypoint = "cat";
+        cat.command = {build_info_path};
         auto run = builder.run(cat);
         BuildInfo info;
         try {
@@ -152,10 +153,13 @@ struct Steps {
     void verify() {
         const std::string& tag = build.tags.front();
         auto inspected = builder.inspect_local(tag);
+        // the interpreter itself, not through the ISA guard: this host ran it during the build
+        // (buildinfo.py), while its cpuinfo flags may lack one of the image's (a VM that hides
+        // `abm` from an x86-64-v3 CPU) and the guard would then refuse to start it
         RunRequest config_args;
         config_args.image = tag;
-        config_args.command = {"python3", "-c",
-                               "import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var('CONFIG_ARGS'))"};
+        config_args.entrypoint = "python3";
+        config_args.command = {"-c", "import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var('CONFIG_ARGS'))"};
         auto real = builder.run(config_args);
         std::string label_value;
         if (inspected) label_value = inspected->at("Config").at("Labels").value(label::config_args, std::string("<absent>"));

@@ -152,8 +152,10 @@ public:
         std::string id = tags.count(request.image) ? tags.at(request.image) : "";
         if (id.empty()) return {125, "", "Unable to find image '" + request.image + "' locally"};
         const FakeImage& image = images.at(id);
-        if (request.command.at(0) == "cat") return {0, image.build_info, ""};
-        if (request.command.at(0) == "python3") return {0, image.config_args, ""};
+        std::vector<std::string> argv = request.command;
+        if (!request.entrypoint.empty()) argv.insert(argv.begin(), request.entrypoint);
+        if (argv.at(0) == "cat") return {0, image.build_info, ""};
+        if (argv.at(0) == "python3") return {0, image.config_args, ""};
         return {127, "", "fake: no such command"};
     }
 

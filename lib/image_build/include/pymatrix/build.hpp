@@ -100,7 +100,9 @@ BuildRequest labelling_request(const Build& build, const std::map<std::string, s
 /// "pymatrix-unlabelled:<hash16>", with BuildOptions::network and make_jobs; (2) with PGO, the
 /// training run's failures read from the log (pgo_failed_tests); (3) the build-info JSON read
 /// back from the image; (4) the labelled image with the final tags; (5) the io.pymatrix.config-args
-/// label compared with sysconfig's CONFIG_ARGS inside the tagged image. The temporary tag is
+/// label compared with sysconfig's CONFIG_ARGS inside the tagged image, read by its python3 run
+/// directly (not through the ISA guard entrypoint: the build host already ran that interpreter in
+/// the build, and a host whose cpuinfo hides a flag, as VMs do with `abm`, would be refused). The temporary tag is
 /// removed however the build ends; a build that fails after (4) loses its final tags. Never throws
 /// for a build failure: the result says why (`failed`). After request_cancel() (pymatrix/cancel.hpp)
 /// no further step starts; a build stopped while running removes every final tag carrying its
