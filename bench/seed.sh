@@ -18,6 +18,9 @@
 # Keep the machine otherwise quiet while it benches. Exit: pymatrix's (0 ok, 1-5 see README).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# the dockerd of scripts/setup-engine.sh has no bridge network (--bridge=none: no iptables here),
+# so RUN steps reach Debian's mirror through the host's network (pymatrix build --network)
+export PYMATRIX_NETWORK=${PYMATRIX_NETWORK:-host}
 PYMATRIX=${PYMATRIX:-$REPO/build/cli/pymatrix}
 OUT=${SEED_OUT:-$REPO/bench/seed}
 REPEAT=${REPEAT:-7}

@@ -10,11 +10,13 @@
 #include "pymatrix/build.hpp"
 #include "pymatrix/docker_driver.hpp"
 #include "pymatrix/registry.hpp"
+#include "pymatrix/render.hpp"
 #include "pymatrix/scheduler.hpp"
 
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <fstream>
@@ -22,20 +24,72 @@
 #include <algorithm>
 #include <cstdlib>
 #include <set>
+#include <thread>
 
 namespace po = boost::program_options;
 
 namespace pymatrix::cli {
+namespace {
+
+/// --network, else [defaults].network, else $PYMATRIX_NETWORK, else "" (the builder's default);
+/// a mode that is not BuildKit's is refused naming where it came from (exit 2).
+std::string network_mode(const po::variables_map& vm, const MatrixFile& file) {
+    if (vm.count("network")) {
+        std::string mode = vm["network"].as<std::string>();
+        if (auto p = network_problem(mode); !p.empty()) throw ConfigError({}, "--network", p);
+        return mode;
+    }
+    if (!file.defaults.network.empty()) return file.defaults.network;
+    const char* env = std::getenv("PYMATRIX_NETWORK");
+    if (!env || !*env) return "";
+    if (auto p = network_problem(env); !p.empty()) throw ConfigError({}, "PYMATRIX_NETWORK", p);
+    return env;
+}
+
+/// `build --dry-run`: per shared stage and per build, the commands a run would start, shell-quoted.
+void print_dry_run(const Builder& builder, const std::vector<Build>& builds, const BuildOptions& options, bool push) {
+    auto line = [](const std::vector<std::string>& argv) {
+        std::string s;
+        for (auto& a : argv) s += (s.empty() ? "" : " ") + shell_quote(a);
+        return s;
+    };
+    std::cout << "# dry run: nothing is started. A build whose config hash the local store"
+              << (push ? " or its registry" : "") << " holds is not built.\n";
+    std::size_t k = 0;
+    for (auto& g : shared_stages(builds)) {
+        if (g.builds.size() < 2) continue;
+        std::vector<std::string> names;
+        for (auto i : g.builds) names.push_back(builds[i].name);
+        std::cout << fmt::format("# shared stage {} build-deps+source ({}): {}\n", ++k, g.describe(), fmt::join(names, " "))
+                  << line(builder.build_command_line(shared_stage_request(options))) << "  < context of "
+                  << builds[g.builds.front()].name << "\n";
+    }
+    for (auto& b : builds) {
+        std::cout << fmt::format("# {} (config hash {})\n", b.name, b.config_hash.substr(0, 12));
+        auto commands = build_commands(builder, b, options, push);
+        for (std::size_t i = 0; i < commands.size(); ++i)
+            std::cout << line(commands[i]) << (i == 0 ? "  < context: Dockerfile, pymatrix/, " + context_source_name(b)
+                                                      : i == 2 ? std::string("  < context: FROM the image above, isa-features, isa.json")
+                                                               : std::string())
+                      << "\n";
+    }
+}
+
+}  // namespace
 
 int cmd_build(const Args& args) {
     const std::string usage =
         "pymatrix build FILE [--only NAME]... [--jobs N] [--fail-fast] [--progress auto|tty|plain|quiet]\n"
-        "                    [--log-dir DIR] [--builder NAME] [--metadata-file F] [--push] [--repository HOST[:PORT]/PATH]";
+        "                    [--log-dir DIR] [--builder NAME] [--network default|none|host] [--metadata-file F]\n"
+        "                    [--push] [--repository HOST[:PORT]/PATH] [--dry-run]";
     po::options_description desc("build options");
     desc.add_options()("help,h", "show this help")("only", po::value<std::vector<std::string>>(),
                                                     "build only this build name (repeatable)")(
         "log-dir", po::value<std::string>()->default_value(".pymatrix/logs"), "where each build's full log goes")(
         "builder", po::value<std::string>()->default_value(""), "docker buildx builder to use")(
+        "network", po::value<std::string>(),
+        "RUN steps' network: default|none|host (else [defaults].network, else $PYMATRIX_NETWORK, else the builder's)")(
+        "dry-run", "print every docker/buildx command each build would run; run nothing")(
         "metadata-file", po::value<std::string>(), "write per-build JSON (plan fields, status, id, size, stage times)")(
         "jobs,j", po::value<int>()->default_value(1), "builds run in parallel (make -j gets cores / N each)")(
         "fail-fast", "after the first failure: start no more builds, cancel the running ones")(
@@ -59,7 +113,16 @@ int cmd_build(const Args& args) {
     auto builds = prepare_builds(path, file, only);
     const bool push = vm.count("push") > 0;
     if (vm.count("repository")) override_repository(builds, vm["repository"].as<std::string>());
+    const std::string network = network_mode(vm, file);
     DockerDriver builder(vm["builder"].as<std::string>());
+    if (vm.count("dry-run")) {
+        BuildOptions dry;
+        dry.network = network;
+        dry.make_jobs = make_jobs_for(std::max(1u, std::thread::hardware_concurrency()),
+                                      static_cast<unsigned>(std::min<std::size_t>(jobs, builds.size())));
+        print_dry_run(builder, builds, dry, push);
+        return exit_ok;
+    }
     builder.require_ready();
     std::set<std::string> bases;
     for (auto& b : builds) bases.insert(b.base_image);
@@ -85,6 +148,7 @@ int cmd_build(const Args& args) {
     options.fail_fast = vm.count("fail-fast") > 0;
     options.push = push;
     options.build.log_dir = vm["log-dir"].as<std::string>();
+    options.build.network = network;
     Progress progress(mode, colour_enabled(mode, tty, std::getenv("NO_COLOR")), builds, options.build.log_dir,
                       std::cout, std::cerr, terminal_width());
     connect(progress, options);

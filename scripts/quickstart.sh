@@ -5,6 +5,9 @@
 # dockerd keeps running afterwards so the images can be used (scripts/stop-engine.sh stops it).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# the dockerd of scripts/setup-engine.sh has no bridge network (--bridge=none: no iptables here),
+# so RUN steps reach Debian's mirror through the host's network (pymatrix build --network)
+export PYMATRIX_NETWORK=${PYMATRIX_NETWORK:-host}
 "$REPO/scripts/setup-engine.sh"
 "$REPO/scripts/build-pymatrix.sh"
 cd "$REPO"

@@ -4,7 +4,7 @@
 # (scripts/san-build.sh: ${PYMATRIX_SAN_BUILD_DIR:-build-san}, compiled once for both), and runs
 # them. Exits non-zero on a failing test or on any sanitizer report (UBSan does not recover; ASan
 # and LSan end the process with an error). The tests read the CPython tarballs in sources/
-# (scripts/setup-engine.sh fetches them) and ../shared/fixtures.
+# (scripts/setup-engine.sh fetches them) and tests/fixtures.
 #
 # Usage: scripts/sanitize.sh [doctest options, e.g. -tc="profile*"]
 # Environment:

@@ -5,6 +5,9 @@
 # 2 cores); later runs reuse the build cache.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# the dockerd of scripts/setup-engine.sh has no bridge network (--bridge=none: no iptables here),
+# so RUN steps reach Debian's mirror through the host's network (pymatrix build --network)
+export PYMATRIX_NETWORK=${PYMATRIX_NETWORK:-host}
 BUILD=${PYMATRIX_BUILD_DIR:-$REPO/build}
 "$REPO/scripts/setup-engine.sh" --no-smoke
 "$REPO/scripts/build-pymatrix.sh"

@@ -97,12 +97,12 @@ void DockerDriver::require_ready() const {
                                            util::first_line(b.err.empty() ? b.out : b.err)));
 }
 
-std::vector<std::string> DockerDriver::build_command(const BuildRequest& request) const {
+std::vector<std::string> DockerDriver::build_command_line(const BuildRequest& request) const {
     return with_docker(docker_argv::build(request, builder_));
 }
 
 int DockerDriver::build(const BuildRequest& request, const InputWriter& context, const LineSink& on_line) const {
-    return stream_command(build_command(request), context, on_line);
+    return stream_command(build_command_line(request), context, on_line);
 }
 
 std::optional<nlohmann::json> DockerDriver::inspect_local(const std::string& ref) const {
@@ -171,9 +171,15 @@ std::optional<RegistryImage> DockerDriver::inspect_remote(const std::string& ref
     return out;
 }
 
-CommandResult DockerDriver::run(const RunRequest& request) const {
-    return run_command(with_docker(docker_argv::run(request)));
+std::vector<std::string> DockerDriver::run_command_line(const RunRequest& request) const {
+    return with_docker(docker_argv::run(request));
 }
+
+std::vector<std::string> DockerDriver::push_command_line(const std::string& ref) const {
+    return with_docker(docker_argv::push(ref));
+}
+
+CommandResult DockerDriver::run(const RunRequest& request) const { return run_command(run_command_line(request)); }
 
 bool DockerDriver::tag(const std::string& image, const std::string& ref) const {
     return run_command(with_docker({"tag", image, ref}), "", OnCancel::finish).exit_code == 0;
@@ -185,7 +191,7 @@ void DockerDriver::remove_tags(const std::vector<std::string>& refs) const {
 
 RegistryWrite DockerDriver::push(const std::string& ref) const {
     static const std::regex digest_line(R"(digest: (sha256:[0-9a-f]{64}))");
-    auto r = run_command(with_docker(docker_argv::push(ref)));
+    auto r = run_command(push_command_line(ref));
     RegistryWrite w;
     std::string text = r.out + r.err;
     if (r.exit_code != 0) {

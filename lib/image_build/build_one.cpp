@@ -48,6 +48,37 @@ private:
     std::string ref_;
 };
 
+/// Step 1's request: the image under the temporary tag, with the build's network and make -j.
+BuildRequest image_request(const std::string& tag, const BuildOptions& options) {
+    BuildRequest request;
+    request.tags = {tag};
+    request.network = options.network;
+    if (options.make_jobs > 0) request.build_args.push_back({"MAKE_JOBS", std::to_string(options.make_jobs)});
+    return request;
+}
+
+/// Step 3's request: Debian's cat, not the ISA guard (the unlabelled image has no ISA record yet).
+RunRequest build_info_request(const std::string& image) {
+    RunRequest cat;
+    cat.image = image;
+    cat.entrypoint = "cat";
+    cat.command = {build_info_path};
+    return cat;
+}
+
+/// Step 5's request: the interpreter itself, not through the ISA guard: this host ran it during
+/// the build (buildinfo.py), while its cpuinfo flags may lack one of the image's (a VM that hides
+/// `abm` from an x86-64-v3 CPU) and the guard would then refuse to start it.
+RunRequest verify_request(const std::string& tag) {
+    RunRequest config_args;
+    config_args.image = tag;
+    config_args.entrypoint = "python3";
+    config_args.command = {"-c", "import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var('CONFIG_ARGS'))"};
+    return config_args;
+}
+
+std::string unlabelled_tag(const Build& build) { return "pymatrix-unlabelled:" + build.config_hash.substr(0, 16); }
+
 /// What the steps of one build share.
 struct Steps {
     const Builder& builder;
@@ -63,11 +94,8 @@ struct Steps {
 
     /// Step 1: the image build of the streamed context, under the temporary tag only.
     void build_image(const std::string& tag) {
-        BuildRequest request;
-        request.tags = {tag};
-        request.network = options.network;
-        if (options.make_jobs > 0) request.build_args.push_back({"MAKE_JOBS", std::to_string(options.make_jobs)});
-        log << "== " << util::join(builder.build_command(request), " ") << " \n";
+        BuildRequest request = image_request(tag, options);
+        log << "== " << util::join(builder.build_command_line(request), " ") << " \n";
         BuildkitProgress progress;
         std::string last_step;
         int rc = builder.build(
@@ -118,11 +146,7 @@ struct Steps {
     /// Step 3: what was really built, read from the image.
     BuildInfo read_build_info(const std::string& image) {
         check_cancel("the image build");
-        RunRequest cat;  // Debian's cat, not the ISA guard: the unlabelled image has no ISA record yet
-        cat.image = image;
-        cat.entrypoint = "cat";
-        cat.command = {build_info_path};
-        auto run = builder.run(cat);
+        auto run = builder.run(build_info_request(image));
         BuildInfo info;
         try {
             if (run.exit_code != 0) throw Error("cannot read " + std::string(build_info_path) + ": " + run.err);
@@ -153,14 +177,7 @@ struct Steps {
     void verify() {
         const std::string& tag = build.tags.front();
         auto inspected = builder.inspect_local(tag);
-        // the interpreter itself, not through the ISA guard: this host ran it during the build
-        // (buildinfo.py), while its cpuinfo flags may lack one of the image's (a VM that hides
-        // `abm` from an x86-64-v3 CPU) and the guard would then refuse to start it
-        RunRequest config_args;
-        config_args.image = tag;
-        config_args.entrypoint = "python3";
-        config_args.command = {"-c", "import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var('CONFIG_ARGS'))"};
-        auto real = builder.run(config_args);
+        auto real = builder.run(verify_request(tag));
         std::string label_value;
         if (inspected) label_value = inspected->at("Config").at("Labels").value(label::config_args, std::string("<absent>"));
         if (!inspected || real.exit_code != 0 || label_value != real.out)
@@ -203,6 +220,18 @@ BuildRequest labelling_request(const Build& build, const std::map<std::string, s
     return request;
 }
 
+std::vector<std::vector<std::string>> build_commands(const Builder& builder, const Build& build,
+                                                    const BuildOptions& options, bool push) {
+    const std::string tag = unlabelled_tag(build);
+    std::vector<std::vector<std::string>> out = {builder.build_command_line(image_request(tag, options)),
+                                                 builder.run_command_line(build_info_request(tag))};
+    out.push_back(builder.build_command_line(labelling_request(build, {{"io.pymatrix.*", "<read back from the image>"}})));
+    out.push_back(builder.run_command_line(verify_request(build.tags.front())));
+    if (push)
+        for (auto& t : build.tags) out.push_back(builder.push_command_line(t));
+    return out;
+}
+
 BuildResult build_one(const Builder& builder, const Build& build, const BuildOptions& options) {
     BuildResult r;
     r.name = build.name;
@@ -218,7 +247,7 @@ BuildResult build_one(const Builder& builder, const Build& build, const BuildOpt
     Steps steps{builder, build, options, r, log, {}};
     std::string cancelled_during;
     try {
-        TemporaryTag unlabelled(builder, "pymatrix-unlabelled:" + build.config_hash.substr(0, 16));
+        TemporaryTag unlabelled(builder, unlabelled_tag(build));
         steps.build_image(unlabelled.ref());
         steps.check_pgo_training();
         BuildInfo info = steps.read_build_info(unlabelled.ref());

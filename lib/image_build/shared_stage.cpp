@@ -40,6 +40,14 @@ std::vector<SharedStage> shared_stages(const std::vector<Build>& builds) {
     return out;
 }
 
+BuildRequest shared_stage_request(const BuildOptions& options) {
+    BuildRequest request;
+    request.target = "source";
+    request.output = BuildOutput::cache_only;
+    request.network = options.network;
+    return request;
+}
+
 SharedStageResult build_shared_stage(const Builder& builder, const Build& first, const SharedStage& stage,
                                      std::size_t index, const BuildOptions& options) {
     auto t0 = std::chrono::steady_clock::now();
@@ -54,10 +62,7 @@ SharedStageResult build_shared_stage(const Builder& builder, const Build& first,
         r.error = "cancelled before it started";
         return r;
     }
-    BuildRequest request;
-    request.target = "source";
-    request.output = BuildOutput::cache_only;
-    request.network = options.network;
+    BuildRequest request = shared_stage_request(options);
     BuildkitProgress progress;
     std::set<std::string> steps, cached;
     std::string last_error, last_line;

@@ -19,7 +19,7 @@ namespace pymatrix {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"defaults", "pythons", "profiles", "matrix"};
-const std::vector<std::string> kDefaultsKeys = {"repository", "base_image"};
+const std::vector<std::string> kDefaultsKeys = {"repository", "base_image", "network"};
 const std::vector<std::string> kPythonKeys = {"version", "source", "sha256"};
 const std::vector<std::string> kSettingKeys = {
     "configure", "pgo", "lto", "bolt", "jit", "cflags", "cflags_nodist", "ldflags",
@@ -154,6 +154,11 @@ struct Loader {
             d.base_image = string_at(*n, "defaults.base_image", 255);
             d.base_image_where = pos(n->source());
             if (auto p = image_reference_problem(d.base_image); !p.empty()) fail(n->source(), "defaults.base_image", p);
+        }
+        if (auto n = t.get("network")) {
+            d.network = string_at(*n, "defaults.network", 16);
+            d.network_where = pos(n->source());
+            if (auto p = network_problem(d.network); !p.empty()) fail(n->source(), "defaults.network", p);
         }
     }
 

@@ -92,4 +92,9 @@ std::string repository_of(const std::string& reference) {
     return reference.substr(0, colon);
 }
 
+std::string network_problem(const std::string& mode) {
+    if (mode == "default" || mode == "none" || mode == "host") return "";
+    return "'" + mode + "' is not a network mode of docker buildx build (default, none or host)";
+}
+
 }  // namespace pymatrix

@@ -31,5 +31,8 @@ run() {
     err="$(cat "$TMP/err")"
 }
 label() { docker image inspect --format "{{index .Config.Labels \"$2\"}}" "$1"; }
-in_image() { local image="$1"; shift; docker run --rm --network=none "$image" "$@"; }
+# the interpreter, not the deployment gate (test_isa_gate tests the guard): this host built the
+# image and ran it in the build, while its cpuinfo may hide a flag the image records (an AMD EPYC
+# family 26 VM lists no `abm` although LZCNT executes), and the guard would then refuse it
+in_image() { local image="$1"; shift; docker run --rm --network=none -e PYMATRIX_SKIP_ISA_CHECK=1 "$image" "$@"; }
 done_testing() { echo "$pass assertions passed"; }

@@ -88,6 +88,29 @@ assert_contains "$err" "pymatrix: $TMP/no-base.toml:$line:14: defaults.base_imag
     "the missing base image named at its file, line and key"
 assert_not_contains "$out" "log:" "nothing was built"
 
+# build --dry-run: every docker/buildx command per build, nothing started; no --network unless asked
+M="$REPO/matrices/quickstart.toml"
+PYMATRIX_NETWORK= DOCKER_HOST=unix:///nonexistent/docker.sock run "$PYMATRIX" build "$M" --dry-run
+assert_eq 0 "$rc" "build --dry-run exits 0 without a daemon ($err)"
+assert_not_contains "$out" "--network=host" "dry run: no --network=host unless asked"
+assert_eq 2 "$(grep -c -- '--load --tag pymatrix-unlabelled:' <<<"$out")" "dry run: one image build per build"
+assert_contains "$out" "buildx build --progress=plain --target source --output type=cacheonly -" "dry run: the shared stage"
+assert_contains "$out" "--entrypoint python3 pymatrix/cpython:3.13.5-opt-v3 -c" "dry run: the label check"
+PYMATRIX_NETWORK= run "$PYMATRIX" build "$M" --only 3.13-default --dry-run --network host --push
+assert_contains "$out" "buildx build --progress=plain --network=host --load --tag pymatrix-unlabelled:" "--network host reaches the build"
+assert_eq 2 "$(grep -c -- '/docker push pymatrix/cpython:3.13.5-default' <<<"$out")" "dry run --push: one push per tag"
+PYMATRIX_NETWORK=host run "$PYMATRIX" build "$M" --only 3.13-default --dry-run
+assert_contains "$out" "--network=host --load" "\$PYMATRIX_NETWORK sets the mode"
+run "$PYMATRIX" build "$M" --dry-run --network bridge
+assert_eq 2 "$rc" "an unknown --network exits 2"
+assert_eq "pymatrix: --network: 'bridge' is not a network mode of docker buildx build (default, none or host)" "$err" \
+    "--network: the modes named"
+printf '[defaults]\nnetwork = "bridge"\n' >"$TMP/net.toml"
+sed -n '/^\[pythons/,$p' "$M" >>"$TMP/net.toml"
+run "$PYMATRIX" build "$TMP/net.toml" --dry-run
+assert_eq 2 "$rc" "[defaults] network: an unknown mode exits 2"
+assert_contains "$err" "pymatrix: $TMP/net.toml:2:11: defaults.network: 'bridge' is not a network mode" "file, line and key"
+
 # no daemon: one clear line, exit 5
 DOCKER_HOST=unix:///nonexistent/docker.sock run "$PYMATRIX" build "$REPO/matrices/quickstart.toml"
 assert_eq 5 "$rc" "no daemon exits 5"

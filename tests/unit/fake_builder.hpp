@@ -76,7 +76,7 @@ public:
 
     void require_ready() const override {}
 
-    std::vector<std::string> build_command(const BuildRequest& request) const override {
+    std::vector<std::string> build_command_line(const BuildRequest& request) const override {
         std::vector<std::string> argv = {"fake-build"};
         argv.insert(argv.end(), request.tags.begin(), request.tags.end());
         return argv;
@@ -146,6 +146,14 @@ public:
         if (it == registry.end()) return std::nullopt;
         return it->second;
     }
+
+    std::vector<std::string> run_command_line(const RunRequest& request) const override {
+        std::vector<std::string> argv = {"fake-run", request.image};
+        if (!request.entrypoint.empty()) argv.push_back(request.entrypoint);
+        argv.insert(argv.end(), request.command.begin(), request.command.end());
+        return argv;
+    }
+    std::vector<std::string> push_command_line(const std::string& ref) const override { return {"fake-push", ref}; }
 
     CommandResult run(const RunRequest& request) const override {
         std::lock_guard<std::mutex> lock(mu);

@@ -96,6 +96,7 @@ TEST_CASE("build_one: build, read back, label, verify; the temporary tag is gone
     std::vector<std::string> steps, cached;
     auto o = options_in(s);
     o.make_jobs = 2;
+    o.network = "host";
     o.on_step = [&](const Build&, const std::string& stage, const std::string& step) { steps.push_back(stage + " " + step); };
     o.on_cached = [&](const Build&, const std::string& stage, const std::string& step) { cached.push_back(stage + " " + step); };
 

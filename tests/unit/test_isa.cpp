@@ -1,5 +1,5 @@
 // cpuinfo parsing, x86-64 levels, compiler macros -> cpuinfo flags, and the gate's decisions,
-// on real /proc/cpuinfo dumps (../shared/fixtures/cpuinfo, archspec's test data, with INDEX.tsv).
+// on real /proc/cpuinfo dumps (tests/fixtures/cpuinfo, archspec's test data, with INDEX.tsv).
 #include <doctest/doctest.h>
 
 #include "pymatrix/check.hpp"

@@ -139,3 +139,15 @@ TEST_CASE("an uppercase repository is rejected") {
     CHECK(e.where().line == 2);
     CHECK(e.reason() == "repository path components must be lowercase (OCI distribution spec): 'Team'");
 }
+
+TEST_CASE("[defaults] network: BuildKit's modes, else file:line and key") {
+    const std::string rest = kHeader + "[profiles.a]\n[matrix]\npython = [\"3.13\"]\nprofile = [\"a\"]\n";
+    auto f = load_matrix_string("[defaults]\nnetwork = \"none\"\n" + rest, "m.toml");
+    CHECK(f.defaults.network == "none");
+    CHECK(f.defaults.network_where.line == 2);
+    CHECK(load_matrix_string(rest, "m.toml").defaults.network.empty());  // not given: the builder's default
+    auto e = load_error("[defaults]\nnetwork = \"bridge\"\n" + rest);
+    CHECK(e.key() == "defaults.network");
+    CHECK(e.where().line == 2);
+    CHECK(e.reason() == "'bridge' is not a network mode of docker buildx build (default, none or host)");
+}

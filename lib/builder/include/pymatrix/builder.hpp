@@ -72,7 +72,7 @@ public:
     virtual void require_ready() const = 0;
 
     /// The command line build() runs for `request`, argv[0] first (for logs and dry runs).
-    virtual std::vector<std::string> build_command(const BuildRequest& request) const = 0;
+    virtual std::vector<std::string> build_command_line(const BuildRequest& request) const = 0;
 
     /// Builds the context that `context` writes (a tar stream) as `request` says; each line of
     /// BuildKit's plain progress goes to `on_line`. Returns the exit code (0 = built). A cancel
@@ -90,6 +90,12 @@ public:
     /// when the registry answers that it does not hold it. Throws EnvironmentError naming the
     /// registry host when it cannot be asked.
     virtual std::optional<RegistryImage> inspect_remote(const std::string& ref) const = 0;
+
+    /// The command line run() runs for `request`, argv[0] first (for dry runs).
+    virtual std::vector<std::string> run_command_line(const RunRequest& request) const = 0;
+
+    /// The command line push() runs for `ref`, argv[0] first (for dry runs).
+    virtual std::vector<std::string> push_command_line(const std::string& ref) const = 0;
 
     /// Runs a command in an image and waits; a cancel request interrupts it.
     virtual CommandResult run(const RunRequest& request) const = 0;

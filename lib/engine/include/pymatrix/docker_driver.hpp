@@ -43,12 +43,14 @@ public:
 
     /// `docker version` and `docker buildx version`, at once.
     void require_ready() const override;
-    std::vector<std::string> build_command(const BuildRequest& request) const override;
+    std::vector<std::string> build_command_line(const BuildRequest& request) const override;
     int build(const BuildRequest& request, const InputWriter& context, const LineSink& on_line) const override;
     std::optional<nlohmann::json> inspect_local(const std::string& ref) const override;
     std::vector<std::string> images_labelled(const std::string& key, const std::string& value) const override;
     /// Registry answers MANIFEST_UNKNOWN / NAME_UNKNOWN ("REF: not found") -> std::nullopt.
     std::optional<RegistryImage> inspect_remote(const std::string& ref) const override;
+    std::vector<std::string> run_command_line(const RunRequest& request) const override;
+    std::vector<std::string> push_command_line(const std::string& ref) const override;
     CommandResult run(const RunRequest& request) const override;
     bool tag(const std::string& image, const std::string& ref) const override;
     void remove_tags(const std::vector<std::string>& refs) const override;

@@ -23,8 +23,9 @@ struct BuildOptions {
     /// `make -j` inside the build: passed as `--build-arg MAKE_JOBS=N` (0 = not passed: the
     /// Dockerfile then uses nproc, every core). The scheduler sets max(1, cores / parallel builds).
     unsigned make_jobs = 0;
-    /// `--network` of the build's RUN steps ("" = the builder's default).
-    std::string network = "host";
+    /// `--network` of the build's RUN steps and shared stages: "default", "none", "host", or ""
+    /// (not passed: the builder's default).
+    std::string network;
     /// Called when a build reaches a new step: (build, "build 3/7", "RUN make -j2").
     std::function<void(const Build&, const std::string& stage, const std::string& step)> on_step;
     /// Called when BuildKit reports a step CACHED ("#N CACHED"): (build, "build-deps 2/2",
@@ -109,6 +110,13 @@ BuildRequest labelling_request(const Build& build, const std::map<std::string, s
 /// config hash and returns `cancelled`; one not yet started returns `skipped` without a log.
 /// Throws EnvironmentError when the engine disappears.
 BuildResult build_one(const Builder& builder, const Build& build, const BuildOptions& options);
+
+/// The commands build_one() runs for `build` through `builder`, argv[0] first, in order, for
+/// `build --dry-run`: the image build, the build-info read, the labelling build (its labels shown
+/// as io.pymatrix.*=<read back from the image>: they come from the built image), the label check;
+/// with `push`, one push per tag. Runs nothing. Throws nothing.
+std::vector<std::vector<std::string>> build_commands(const Builder& builder, const Build& build,
+                                                    const BuildOptions& options, bool push);
 
 /// The tests that failed in a PGO training run, from a build log (buildx plain progress,
 /// "#N SECONDS " prefixes allowed). CPython's Makefile runs the profile task with `|| true`, so a

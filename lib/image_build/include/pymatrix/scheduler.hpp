@@ -49,6 +49,10 @@ struct SharedStageResult {
 /// Where the log of the `index`-th shared stage goes: `<log_dir>/shared-<index>.log`. Throws nothing.
 std::filesystem::path shared_stage_log_path(const std::filesystem::path& log_dir, std::size_t index);
 
+/// The build of a group's shared stages: target `source`, BuildOutput::cache_only, the options'
+/// network; its context is the group's first build's. Throws nothing.
+BuildRequest shared_stage_request(const BuildOptions& options);
+
 /// Builds the `source` target (build-deps, then source) of `stage` with the context of its
 /// first build: a build of target `source` with BuildOutput::cache_only (nothing is tagged or
 /// loaded: the steps land in the builder's cache, where the builds find them). `index` numbers

@@ -59,6 +59,11 @@ struct Defaults {
     std::string base_image = "debian:bookworm-slim";
     SourcePosition repository_where;
     SourcePosition base_image_where;  ///< where base_image was written (file only when left at its default)
+    /// `docker buildx build --network` of the builds' RUN steps: "default", "none" or "host"
+    /// (BuildKit's modes); "" = not given (the --network flag, else $PYMATRIX_NETWORK, else the
+    /// builder's default). "host" needs the network.host entitlement on a remote BuildKit.
+    std::string network;
+    SourcePosition network_where;
 };
 
 /// One matrix combination before resolution: axis name -> value (as a string, or a TOML

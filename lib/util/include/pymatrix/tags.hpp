@@ -27,6 +27,10 @@ SanitizedTag sanitize_tag(const std::string& wanted, const std::string& keep_suf
 /// HOST is recognised as in docker: the first component contains '.' or ':' or is "localhost".
 std::string repository_problem(const std::string& repository);
 
+/// Checks a `docker buildx build --network` mode: "" when it is one of BuildKit's "default",
+/// "none" or "host", else the reason naming them. Throws nothing.
+std::string network_problem(const std::string& mode);
+
 /// Whether a repository or reference names its registry host: its first path component contains
 /// '.' or ':' or is "localhost" (the docker reference grammar, distribution/reference):
 /// "127.0.0.1:5000/x:tag" and "docker.io/library/python" do, "pymatrix/cpython:tag" and
