@@ -95,7 +95,7 @@ struct Steps {
     /// Step 1: the image build of the streamed context, under the temporary tag only.
     void build_image(const std::string& tag) {
         BuildRequest request = image_request(tag, options);
-        log << "== " << util::join(builder.build_command_line(request), " ") << " \n";
+        log << "== " << util::join(builder.build_command_line(request), " ") << "\n";
         BuildkitProgress progress;
         std::string last_step;
         int rc = builder.build(
@@ -245,7 +245,6 @@ BuildResult build_one(const Builder& builder, const Build& build, const BuildOpt
     std::ofstream log(r.log, std::ios::trunc);
     log << fmt::format("== pymatrix: build {} (config hash {})\n", build.name, build.config_hash);
     Steps steps{builder, build, options, r, log, {}};
-    std::string cancelled_during;
     try {
         TemporaryTag unlabelled(builder, unlabelled_tag(build));
         steps.build_image(unlabelled.ref());
