@@ -15,11 +15,13 @@ namespace po = boost::program_options;
 namespace pymatrix::cli {
 
 int cmd_ci_matrix(const Args& args) {
-    const std::string usage = "pymatrix ci-matrix FILE --format github|gitlab [--only NAME]... [--repository R]";
+    const std::string usage =
+        "pymatrix ci-matrix FILE --format github|gitlab [--only NAME]... [--repository R] [--part K]";
     po::options_description desc("ci-matrix options");
     desc.add_options()("help,h", "show this help")("format", po::value<std::string>(), "github or gitlab")(
         "only", po::value<std::vector<std::string>>(), "only this build name (repeatable)")(
-        "repository", po::value<std::string>(), "passed to every job's pymatrix build as --repository");
+        "repository", po::value<std::string>(), "passed to every job's pymatrix build as --repository")(
+        "part", po::value<int>(), "github: the K-th matrix of at most 256 builds (GitHub's limit per matrix)");
     auto vm = parse_options(args, desc, "file", usage);
     if (vm.count("help")) {
         std::cout << usage << "\n" << desc;
@@ -43,7 +45,11 @@ int cmd_ci_matrix(const Args& args) {
     if (vm.count("only")) only = vm["only"].as<std::vector<std::string>>();
     select_builds(builds, only);
     if (builds.empty()) throw ConfigError({}, "matrix", fmt::format("{}: the matrix has no builds", path));
-    if (format == "github") std::cout << github_matrix(builds) << '\n';
+    int part = vm.count("part") ? vm["part"].as<int>() : 0;
+    if (vm.count("part") && (part < 1 || format != "github"))
+        throw ConfigError({}, "--part", format != "github" ? "only with --format github (a GitLab child pipeline has no such limit)"
+                                                           : "must be 1 or more");
+    if (format == "github") std::cout << github_matrix(github_part(builds, static_cast<std::size_t>(part), path)) << '\n';
     else std::cout << gitlab_pipeline(builds, command);
     return exit_ok;
 }

@@ -1,6 +1,8 @@
 // A matrix as CI jobs: GitHub Actions strategy.matrix JSON, GitLab child pipeline YAML.
 #include "pymatrix/ci_matrix.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 namespace pymatrix {
@@ -54,6 +56,25 @@ std::string gitlab_pipeline(const std::vector<Build>& builds, const CiJobCommand
         y += "    - " + yaml_str(ci_build_command(command, b.name)) + "\n";
     }
     return y;
+}
+
+std::vector<Build> github_part(const std::vector<Build>& builds, std::size_t part, const std::string& file) {
+    const std::size_t parts = (builds.size() + github_max_jobs - 1) / github_max_jobs;
+    if (part == 0) {
+        if (parts <= 1) return builds;
+        std::vector<std::string> calls;
+        for (std::size_t k = 1; k <= parts; ++k) calls.push_back(fmt::format("--part {}", k));
+        throw ConfigError({file, 0, 0}, "matrix",
+                          fmt::format("{} builds, but GitHub Actions runs at most {} jobs per matrix: print it as {} "
+                                      "matrices with {} (one setup job output each), or pick builds with --only",
+                                      builds.size(), github_max_jobs, parts, fmt::join(calls, ", ")));
+    }
+    if (part > parts)
+        throw ConfigError({}, "--part", fmt::format("{} is past the last part: {} builds make {} part{} of at most {}",
+                                                    part, builds.size(), parts, parts == 1 ? "" : "s", github_max_jobs));
+    auto from = builds.begin() + static_cast<std::ptrdiff_t>((part - 1) * github_max_jobs);
+    auto to = builds.begin() + static_cast<std::ptrdiff_t>(std::min(builds.size(), part * github_max_jobs));
+    return {from, to};
 }
 
 }  // namespace pymatrix

@@ -93,4 +93,38 @@ full="$child$("$PYMATRIX" ci-matrix "$M" --format gitlab --repository registry.e
 assert_eq "build:3.13-default build:3.13-opt-v3 default stages" \
     "$(python3 -c 'import sys, yaml; print(" ".join(sorted(yaml.safe_load(sys.stdin))))' <<<"$full")" \
     "the example's child pipeline parses: default block + one job per build"
+
+# GitHub runs at most 256 jobs per matrix: 300 builds are refused with the --part calls that
+# print them, and each part holds at most 256 builds, in plan order
+big="$(mktemp)"
+cat >"$big" <<TOML
+[pythons."3.13"]
+version = "3.13.5"
+source = "$REPO/sources/Python-3.13.5.tar.xz"
+sha256 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
+[profiles.o]
+[matrix]
+python = ["3.13"]
+profile = ["o"]
+cflags_nodist = [$(seq -f '"-DPYMATRIX_N%g"' 1 300 | paste -sd,)]
+TOML
+run "$PYMATRIX" ci-matrix "$big" --format github
+assert_eq 2 "$rc" "github: 300 builds exit 2"
+assert_eq "pymatrix: $big: matrix: 300 builds, but GitHub Actions runs at most 256 jobs per matrix: print it as 2 matrices with --part 1, --part 2 (one setup job output each), or pick builds with --only" \
+    "$err" "github: the limit and how to split"
+parts=""
+for k in 1 2; do
+    run "$PYMATRIX" ci-matrix "$big" --format github --part $k
+    assert_eq 0 "$rc" "--part $k exits 0"
+    parts+="$(jq -r '.include[].build' <<<"$out")"$'\n'
+done
+assert_eq "256 44" "$("$PYMATRIX" ci-matrix "$big" --format github --part 1 | jq '.include | length') $("$PYMATRIX" ci-matrix "$big" --format github --part 2 | jq '.include | length')" \
+    "parts of 256 and 44 builds"
+assert_eq "$("$PYMATRIX" plan "$big" --format json | jq -r '.builds[].name')" "${parts%$'\n'}" "the parts together are the plan, in order"
+run "$PYMATRIX" ci-matrix "$big" --format github --part 3
+assert_eq 2 "$rc" "--part past the last exits 2"
+assert_eq "pymatrix: --part: 3 is past the last part: 300 builds make 2 parts of at most 256" "$err" "--part: the parts named"
+run "$PYMATRIX" ci-matrix "$big" --format gitlab --part 1
+assert_eq 2 "$rc" "--part with gitlab exits 2"
+rm -f "$big"
 done_testing

@@ -19,9 +19,20 @@ struct CiJobCommand {
 /// GitHub Actions: the value for `strategy.matrix` through `fromJSON(...)`, on one line (no
 /// newline) so it fits `echo "matrix=$(...)" >> "$GITHUB_OUTPUT"`:
 /// {"include":[{"build":NAME,"python":VERSION,"python_key":KEY,"profile":PROFILE,
-/// "tag":READABLE_TAG,"config_hash":FIRST_12_HEX}, ...]} in plan order. GitHub allows at most
-/// 256 jobs per matrix; that limit is GitHub's to enforce.
+/// "tag":READABLE_TAG,"config_hash":FIRST_12_HEX}, ...]} in plan order. Callers keep to
+/// github_max_jobs (github_part()).
 std::string github_matrix(const std::vector<Build>& builds);
+
+/// GitHub Actions runs at most 256 jobs per matrix (one workflow run's `strategy.matrix`); a
+/// larger one is refused by GitHub when the workflow starts.
+inline constexpr std::size_t github_max_jobs = 256;
+
+/// Part `part` (1-based) of `builds` cut, in plan order, into ceil(n / github_max_jobs) parts of
+/// at most github_max_jobs builds: one GitHub matrix each. `part` 0 asks for the whole list,
+/// which is returned when it fits one matrix. Throws ConfigError (exit 2) naming "--part" when
+/// `part` is past the last part, and naming the matrix `file` when the builds need more than one
+/// part and none was asked for, with the --part calls that print them.
+std::vector<Build> github_part(const std::vector<Build>& builds, std::size_t part, const std::string& file);
 
 /// GitLab CI: a child pipeline (YAML) with stage `build` and one job `build:NAME` per build,
 /// whose script is the shell-quoted CiJobCommand with --only NAME and whose variables carry
