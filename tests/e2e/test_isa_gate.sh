@@ -34,11 +34,8 @@ if [[ -z $native_lacking ]]; then
 else
     # GCC names the host's CPU (znver3 for an AMD EPYC family 26) and enables that arch's whole ISA,
     # while a VM's cpuinfo may hide a flag of it: then only GCC's own macros account for the feature
-    for f in $native_lacking; do
-        [[ $f == abm ]] || fail "native feature $f is neither a flag of this host nor one a VM is known to hide"
-    done
-    echo "# this host's cpuinfo hides${native_lacking:+ }$native_lacking, which gcc -march=native (-> $expected_native) enables"
-    ok "every native feature is a flag of this host but abm, which this VM hides"
+    echo "# this host's cpuinfo hides $native_lacking, which gcc -march=native (-> $expected_native) enables"
+    # below: the gate rejects the native image on this host, naming exactly these flags
 fi
 assert_contains "$(in_image $NATIVE cat /usr/local/share/pymatrix/isa.json)" '"march_requested": "native"' "isa.json in the image"
 
