@@ -49,9 +49,9 @@ std::string network_mode(const po::variables_map& vm, const MatrixFile& file) {
 /// `build --dry-run`: per shared stage and per build, the commands a run would start, shell-quoted.
 void print_dry_run(const Builder& builder, const std::vector<Build>& builds, const BuildOptions& options, bool push) {
     auto line = [](const std::vector<std::string>& argv) {
-        std::string s;
-        for (auto& a : argv) s += (s.empty() ? "" : " ") + shell_quote(a);
-        return s;
+        std::vector<std::string> quoted;
+        for (auto& a : argv) quoted.push_back(shell_quote(a));
+        return fmt::format("{}", fmt::join(quoted, " "));
     };
     std::cout << "# dry run: nothing is started. A build whose config hash the local store"
               << (push ? " or its registry" : "") << " holds is not built.\n";
