@@ -8,7 +8,6 @@
 #include "pymatrix/labels.hpp"
 #include "pymatrix/render.hpp"
 
-#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -45,7 +44,6 @@ public:
     mutable std::vector<BuildRequest> builds;                ///< every build request, in order
     mutable std::vector<std::string> removed;                ///< every remove_tags reference, in order
     mutable std::vector<std::string> pushes;                 ///< every push reference, in order
-    mutable std::atomic<int> running{0}, most_running{0};    ///< image builds at once
 
     /// Puts a labelled image in the store under `refs` (an earlier build's).
     std::string add_image(const std::vector<std::string>& refs, std::map<std::string, std::string> labels) {
@@ -91,13 +89,6 @@ public:
         }
         if (bytes.empty()) return 1;
         if (!request.labels.empty()) return label_build(request, bytes, on_line);
-        int now = ++running;
-        for (int seen = most_running; now > seen && !most_running.compare_exchange_weak(seen, now);) {
-        }
-        struct Leave {
-            std::atomic<int>& n;
-            ~Leave() { --n; }
-        } leave{running};
         for (const char* line : {"#1 [internal] load build definition from Dockerfile", "#1 DONE 0.0s",
                                  "#2 [build-deps 1/2] FROM docker.io/library/debian:bookworm-slim",
                                  "#3 [build-deps 2/2] RUN apt-get update", "#3 CACHED",
