@@ -7,6 +7,7 @@
 #include "progress.hpp"
 #include "signals.hpp"
 
+#include "pymatrix/bases.hpp"
 #include "pymatrix/build.hpp"
 #include "pymatrix/docker_driver.hpp"
 #include "pymatrix/registry.hpp"
@@ -23,7 +24,6 @@
 #include <iostream>
 #include <algorithm>
 #include <cstdlib>
-#include <set>
 #include <thread>
 
 namespace po = boost::program_options;
@@ -55,6 +55,12 @@ void print_dry_run(const Builder& builder, const std::vector<Build>& builds, con
     };
     std::cout << "# dry run: nothing is started. A build whose config hash the local store"
               << (push ? " or its registry" : "") << " holds is not built.\n";
+    std::vector<std::string> bases;
+    for (auto& b : builds)
+        if (std::find(bases.begin(), bases.end(), b.base_image) == bases.end()) bases.push_back(b.base_image);
+    for (auto& base : bases)
+        std::cout << fmt::format("# base image {}: asked once, before any build\n", base)
+                  << line(builder.build_command_line(base_probe_request(options.pull))) << "  < context: FROM " << base << "\n";
     std::size_t k = 0;
     for (auto& g : shared_stages(builds)) {
         if (g.builds.size() < 2) continue;
@@ -90,6 +96,7 @@ int cmd_build(const Args& args) {
         "network", po::value<std::string>(),
         "RUN steps' network: default|none|host (else [defaults].network, else $PYMATRIX_NETWORK, else the builder's)")(
         "dry-run", "print every docker/buildx command each build would run; run nothing")(
+        "pull", "resolve every base image in its registry afresh (buildx build --pull), not from the builder's cache")(
         "metadata-file", po::value<std::string>(), "write per-build JSON (plan fields, status, id, size, stage times)")(
         "jobs,j", po::value<int>()->default_value(1), "builds run in parallel (make -j gets cores / N each)")(
         "fail-fast", "after the first failure: start no more builds, cancel the running ones")(
@@ -118,29 +125,26 @@ int cmd_build(const Args& args) {
     if (vm.count("dry-run")) {
         BuildOptions dry;
         dry.network = network;
+        dry.pull = vm.count("pull") > 0;
         dry.make_jobs = make_jobs_for(std::max(1u, std::thread::hardware_concurrency()),
                                       static_cast<unsigned>(std::min<std::size_t>(jobs, builds.size())));
         print_dry_run(builder, builds, dry, push);
         return exit_ok;
     }
     builder.require_ready();
-    std::set<std::string> bases;
-    for (auto& b : builds) bases.insert(b.base_image);
-    for (auto& base : bases) {
-        try {
-            if (!builder.inspect_local(base))
-                throw EnvironmentError(fmt::format(
-                    "base image '{}' is not in the local image store and no registry is reachable to pull it; "
-                    "scripts/setup-engine.sh creates debian:bookworm-slim with debootstrap", base));
-        } catch (const EnvironmentError& e) {  // name where the file asks for it: a profile, or [defaults]
-            const Build& user = *std::find_if(builds.begin(), builds.end(), [&](const Build& b) { return b.base_image == base; });
+    const bool pull = vm.count("pull") > 0;
+    if (auto problems = check_base_images(builder, builds, pull); !problems.empty()) {
+        std::vector<std::string> lines;  // one per base, where the file names it: a profile, or [defaults]
+        for (const auto& p : problems) {
+            const Build& user = *std::find_if(builds.begin(), builds.end(), [&](const Build& b) { return b.base_image == p.base_image; });
             auto set = user.settings.origin.find("base_image");
             const bool in_profile = !user.settings.base_image.empty() && set != user.settings.origin.end();
             SourcePosition at = in_profile ? set->second : file.defaults.base_image_where;
             if (at.file.empty()) at.file = file.path.string();
-            throw EnvironmentError(located_message(
-                at, in_profile ? "profiles." + user.profile + ".base_image" : "defaults.base_image", e.what()));
+            lines.push_back(located_message(at, in_profile ? "profiles." + user.profile + ".base_image" : "defaults.base_image",
+                                            p.message()));
         }
+        throw EnvironmentError(fmt::format("{}", fmt::join(lines, "\n")));
     }
 
     ScheduleOptions options;
@@ -149,6 +153,7 @@ int cmd_build(const Args& args) {
     options.push = push;
     options.build.log_dir = vm["log-dir"].as<std::string>();
     options.build.network = network;
+    options.build.pull = pull;
     Progress progress(mode, colour_enabled(mode, tty, std::getenv("NO_COLOR")), builds, options.build.log_dir,
                       std::cout, std::cerr, terminal_width());
     connect(progress, options);

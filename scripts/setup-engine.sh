@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Prepares this Debian 12 machine for pymatrix: build dependencies, a Docker engine
-# (dockerd from docker.io, buildx from trixie), a local debian:bookworm-slim base image
-# built with debootstrap, and pristine CPython source tarballs from Debian's source
-# packages. Idempotent: a second run only checks and takes a few seconds. Needs root.
+# Prepares this Debian 12 machine for pymatrix the way users' machines are: build
+# dependencies, a Docker engine (dockerd from docker.io, buildx from trixie) whose image
+# store holds no base image, a local registry standing in for Docker Hub (the "hub": the
+# engine's --registry-mirror) that serves debian:bookworm-slim and debian:trixie-slim made
+# with debootstrap, and pristine CPython source tarballs from Debian's source packages.
+# Bases are pulled through the mirror like any engine pulls them; nothing in pymatrix knows
+# the hub. Idempotent: a second run only checks and takes a few seconds. Needs root.
 #
 # Usage: scripts/setup-engine.sh [--no-sources] [--no-smoke]
 #   --no-sources  skip fetching CPython source tarballs
@@ -12,7 +15,9 @@
 #   PYMATRIX_DEBIAN_MIRROR    Debian mirror (default: the one in the machine's apt sources)
 #   PYMATRIX_DOCKERD_PIDFILE  pid file of the dockerd started here (default: /run/pymatrix-dockerd.pid)
 #   PYMATRIX_DOCKERD_LOG      its log (default: /var/log/pymatrix-dockerd.log)
-# Stop the engine with scripts/stop-engine.sh.
+#   PYMATRIX_HUB_DIR          the Docker Hub stand-in's directory (default: /var/lib/pymatrix/hub)
+#   PYMATRIX_HUB_PORT         its port on 127.0.0.1 (default: 5555)
+# Stop the engine and the hub with scripts/stop-engine.sh.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +27,13 @@ DOCKERD_LOG=${PYMATRIX_DOCKERD_LOG:-/var/log/pymatrix-dockerd.log}
 APT_LOG=/var/log/pymatrix-setup-apt.log
 APT_SOURCES_FILE=/etc/apt/sources.list.d/pymatrix.sources
 APT_PREFS_FILE=/etc/apt/preferences.d/pymatrix-trixie
+HUB_DIR=${PYMATRIX_HUB_DIR:-/var/lib/pymatrix/hub}
+HUB_PORT=${PYMATRIX_HUB_PORT:-5555}
+HUB=127.0.0.1:$HUB_PORT
+HUB_MIRROR=http://$HUB
+# the bases the hub serves as library/debian:<suite>-slim (bookworm for the quick start,
+# trixie for newer toolchains); BASE_IMAGE is the one the smoke build uses
+BASE_SUITES=(bookworm trixie)
 BASE_IMAGE=debian:bookworm-slim
 DOCKERD_WAIT=60
 
@@ -46,7 +58,7 @@ for arg in "$@"; do
   case $arg in
     --no-sources) want_sources=0 ;;
     --no-smoke) want_smoke=0 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup-engine.sh: unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -117,6 +129,7 @@ start_dockerd() {
   # Without job control the background child is no process group leader, so setsid
   # calls setsid(2) without forking and $! is dockerd's own PID.
   setsid dockerd --storage-driver="$driver" --iptables=false --ip6tables=false --bridge=none \
+    --registry-mirror="$HUB_MIRROR" \
     >>"$DOCKERD_LOG" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$DOCKERD_PIDFILE"
@@ -222,8 +235,23 @@ else
 fi
 done_step
 
+# --- the Docker Hub stand-in ----------------------------------------------------------
+begin "hub: a local registry standing in for Docker Hub at $HUB ($HUB_DIR)"
+PYMATRIX_REGISTRY_PORT=$HUB_PORT logged "$REPO/scripts/registry.sh" start "$HUB_DIR"
+done_step
+
 # --- dockerd -------------------------------------------------------------------------
-begin "docker engine"
+has_hub_mirror() {
+  docker info --format '{{range .RegistryConfig.Mirrors}}{{.}} {{end}}' 2>/dev/null | grep -qF "$HUB_MIRROR"
+}
+begin "docker engine (registry mirror $HUB_MIRROR)"
+if docker_answers && ! has_hub_mirror; then
+  old_pid=$(cat "$DOCKERD_PIDFILE" 2>/dev/null || true)
+  pid_is_dockerd "$old_pid" ||
+    die "a docker engine answers without --registry-mirror=$HUB_MIRROR and was not started here; stop it or add the mirror"
+  info "dockerd (PID $old_pid) runs without the hub mirror; restarting it"
+  "$REPO/scripts/stop-engine.sh" --engine-only >>"$DOCKERD_LOG" 2>&1 || die "could not stop dockerd PID $old_pid"
+fi
 if docker_answers; then
   info "a docker engine already answers; not starting another"
 else
@@ -242,36 +270,68 @@ else
 fi
 done_step
 
-# --- base image ----------------------------------------------------------------------
-begin "base image $BASE_IMAGE"
-if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
-  info "present"
-else
+# --- base images, in the hub only ----------------------------------------------------
+# The hub answers a manifest HEAD with 200 when it serves library/debian:<suite>-slim.
+hub_has() {
+  curl -sf -o /dev/null --max-time 5 -I \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$HUB/v2/library/debian/manifests/$1-slim"
+}
+# debootstrap SUITE into a temporary rootfs and `docker import` it as REF.
+debootstrap_image() {
+  local suite=$1 ref=$2 rootfs
   rootfs=$(mktemp -d /var/tmp/pymatrix-rootfs.XXXXXX)
   tmp_paths+=("$rootfs")
-  info "debootstrap --variant=minbase bookworm from $MIRROR (log: $APT_LOG)"
-  logged debootstrap --variant=minbase bookworm "$rootfs" "$MIRROR"
-  printf 'deb %s bookworm main\n' "$MIRROR" >"$rootfs/etc/apt/sources.list"
+  info "debootstrap --variant=minbase $suite from $MIRROR (log: $APT_LOG)"
+  logged debootstrap --variant=minbase "$suite" "$rootfs" "$MIRROR"
+  printf 'deb %s %s main\n' "$MIRROR" "$suite" >"$rootfs/etc/apt/sources.list"
+  rm -f "$rootfs/etc/apt/sources.list.d/debian.sources"
   # Host specifics and caches do not belong in the image.
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
          "$rootfs"/var/log/bootstrap.log
   : >"$rootfs/etc/resolv.conf"
   : >"$rootfs/etc/hostname"
-  info "docker import"
+  info "docker import as $ref"
   tar --numeric-owner -C "$rootfs" -c . |
     docker import \
       -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      -c 'CMD ["bash"]' - "$BASE_IMAGE" >/dev/null
+      -c 'CMD ["bash"]' - "$ref" >/dev/null
   rm -rf -- "$rootfs"
-fi
-image_sources=$(docker run --rm --network=none "$BASE_IMAGE" \
-  sh -c 'cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null; true')
-if ! grep -Eq '^deb +https?://deb\.debian\.org/debian/? +bookworm( |$).*main' <<<"$image_sources" &&
-   ! grep -Eq "^deb +${MIRROR//./\\.}/? +bookworm( |\$).*main" <<<"$image_sources"; then
-  die "$BASE_IMAGE has no apt source for bookworm main; remove it (docker rmi $BASE_IMAGE) and rerun"
-fi
-info "apt source in image: $(grep -E '^deb ' <<<"$image_sources" | head -n 1)"
-done_step
+}
+for suite in "${BASE_SUITES[@]}"; do
+  begin "base image debian:$suite-slim in the hub"
+  if hub_has "$suite"; then
+    info "served"
+  else
+    staging=$HUB/library/debian:$suite-slim
+    if docker image inspect "debian:$suite-slim" >/dev/null 2>&1; then
+      # an older setup imported it into the store: push that one, so that build caches keyed
+      # on its layers stay valid
+      info "pushing the store's debian:$suite-slim"
+      docker tag "debian:$suite-slim" "$staging"
+    else
+      debootstrap_image "$suite" "$staging"
+    fi
+    image_sources=$(docker run --rm --network=none "$staging" \
+      sh -c 'cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null; true')
+    if ! grep -Eq "^deb +https?://[^ ]+ +$suite( |\$).*main" <<<"$image_sources"; then
+      docker image rm "$staging" >/dev/null
+      die "debian:$suite-slim has no apt source for $suite main: $image_sources"
+    fi
+    info "apt source in image: $(grep -E '^deb ' <<<"$image_sources" | head -n 1)"
+    logged docker push "$staging"
+    docker image rm "$staging" >/dev/null
+    hub_has "$suite" || die "the hub does not serve library/debian:$suite-slim after the push"
+    info "pushed to the hub"
+  fi
+  # users' stores start without a base: an image imported by an older setup goes (its layers
+  # stay in BuildKit's cache), and builds pull the base through the mirror
+  if docker image inspect "debian:$suite-slim" >/dev/null 2>&1; then
+    docker image rm "debian:$suite-slim" >/dev/null
+    info "removed debian:$suite-slim from the local image store"
+  fi
+  done_step
+done
 
 # --- CPython sources -----------------------------------------------------------------
 if [[ $want_sources -eq 1 ]]; then
@@ -330,7 +390,7 @@ fi
 info "docker client: $(command -v docker) $(docker version --format '{{.Client.Version}}' 2>/dev/null)"
 info "docker engine: $server, storage driver $driver; $pid_note"
 info "buildx:        $buildx_version"
-info "base image:    $BASE_IMAGE $(docker image inspect --format '{{.Id}}' "$BASE_IMAGE" | cut -c1-19)"
+info "hub:           $HUB_MIRROR (registry mirror; $HUB_DIR) serves ${BASE_SUITES[*]/%/-slim}"
 if [[ $want_sources -eq 1 ]]; then
   for entry in "${CPYTHONS[@]}"; do
     read -r _ _ _ _ file _ <<<"$entry"

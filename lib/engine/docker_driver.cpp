@@ -1,6 +1,7 @@
 // The docker driver: every docker and buildx verb pymatrix uses, on the docker CLI.
 #include "pymatrix/cancel.hpp"
 #include "pymatrix/docker_driver.hpp"
+#include "pymatrix/registry_fault.hpp"
 #include "pymatrix/tags.hpp"
 #include "api.hpp"
 #include "util/text.hpp"
@@ -23,12 +24,7 @@ std::string reason(const CommandResult& r) {
 }
 
 /// Connection-level failures: the registry is not there (exit 5), as opposed to a refusal.
-bool unreachable(const std::string& text) {
-    for (const char* s : {"connection refused", "no such host", "i/o timeout", "dial tcp", "server gave HTTP response to HTTPS",
-                          "network is unreachable", "no route to host"})
-        if (text.find(s) != std::string::npos) return true;
-    return false;
-}
+bool unreachable(const std::string& text) { return classify_registry_fault(text) == RegistryFault::unreachable; }
 
 }  // namespace
 
@@ -38,6 +34,7 @@ std::vector<std::string> build(const BuildRequest& q, const std::string& builder
     std::vector<std::string> a = {"buildx", "build", "--progress=plain"};
     if (!builder.empty()) a.insert(a.end(), {"--builder", builder});
     if (!q.network.empty()) a.push_back("--network=" + q.network);
+    if (q.pull) a.push_back("--pull");
     if (!q.target.empty()) a.insert(a.end(), {"--target", q.target});
     if (q.output == BuildOutput::load) a.push_back("--load");
     else a.insert(a.end(), {"--output", "type=cacheonly"});
@@ -150,11 +147,12 @@ std::optional<RegistryImage> DockerDriver::inspect_remote(const std::string& ref
     auto r = run_command(with_docker(docker_argv::inspect_remote(ref)));
     if (r.exit_code != 0) {
         std::string why = reason(r);
-        // distribution answers MANIFEST_UNKNOWN / NAME_UNKNOWN, which buildx reports as "REF: not found"
-        if (why.find(": not found") != std::string::npos || why.find("MANIFEST_UNKNOWN") != std::string::npos ||
-            why.find("NAME_UNKNOWN") != std::string::npos)
-            return std::nullopt;
-        throw EnvironmentError(fmt::format("registry {} does not answer for {}: {}", registry_host(ref), ref, why));
+        // only a 404 (MANIFEST_UNKNOWN / NAME_UNKNOWN: buildx says "REF: not found") means absent;
+        // 401, 403, 429 and 5xx say nothing about what the registry holds
+        const RegistryFault fault = classify_registry_fault(why);
+        if (fault == RegistryFault::not_found) return std::nullopt;
+        throw EnvironmentError(fmt::format("registry {} could not say whether it holds {}: {}: {}", registry_host(ref), ref,
+                                           describe(fault), why));
     }
     RegistryImage out;
     out.reference = ref;

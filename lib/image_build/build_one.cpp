@@ -53,6 +53,7 @@ BuildRequest image_request(const std::string& tag, const BuildOptions& options) 
     BuildRequest request;
     request.tags = {tag};
     request.network = options.network;
+    request.pull = options.pull;
     if (options.make_jobs > 0) request.build_args.push_back({"MAKE_JOBS", std::to_string(options.make_jobs)});
     return request;
 }

@@ -45,6 +45,7 @@ BuildRequest shared_stage_request(const BuildOptions& options) {
     request.target = "source";
     request.output = BuildOutput::cache_only;
     request.network = options.network;
+    request.pull = options.pull;
     return request;
 }
 

@@ -74,4 +74,11 @@ void write_label_context(const std::string& from_image, const BuildInfo& info,
     tar.finish();
 }
 
+void write_base_probe_context(const std::string& base_image,
+                              const std::function<void(const char* data, std::size_t size)>& sink) {
+    render::TarWriter tar(sink);
+    tar.add("Dockerfile", "FROM " + base_image + "\n");
+    tar.finish();
+}
+
 }  // namespace pymatrix

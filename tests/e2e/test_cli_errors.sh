@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bad input: one clear message naming file:line, exit 2, nothing built or written. No engine needed
-# but for the missing base image (exit 5, named where the file asks for it).
+# but for the base images (exit 5, named where the file asks for each).
 source "$(dirname "$0")/lib.sh"
 
 cat > "$TMP/bad-syntax.toml" <<'TOML'
@@ -78,15 +78,59 @@ assert_eq "pymatrix: $E2E/matrices/misspelt.toml:11:13: profiles.misspelt.config
     "$err" "misspelt option: file:line, key, suggestion"
 echo "# refused in ${elapsed_ms} ms"
 
-# a base image the store lacks (a typo): exit 5 before any build, named at its line and key
+# base images are pulled, not required: one question per base before any build, and a base that
+# cannot be had is one error per base naming the registry's reason, at its file, line and key (exit 5)
+hub=127.0.0.1:${PYMATRIX_HUB_PORT:-5555}   # scripts/setup-engine.sh's Docker Hub stand-in
+fault_ports=()
+fault_pids=()
+for status in 401 429 503; do
+    p=$((7000 + ${#fault_ports[@]} * 300 + RANDOM % 300))
+    python3 "$E2E/fault_registry.py" "$p" "$status" 2>"$TMP/fault-$status.log" &
+    fault_pids+=($!)
+    fault_ports+=("$p")
+done
+trap 'kill "${fault_pids[@]}" 2>/dev/null || true; rm -rf "$TMP"' EXIT
+for p in "${fault_ports[@]}"; do
+    for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$p/v2/" && break; sleep 0.1; done
+done
+{
+    sed -e "s|\.\./sources/|$REPO/sources/|" -e "s|^base_image = .*|base_image = \"$hub/library/debian:bookworm-slimm\"|" \
+        "$REPO/matrices/quickstart.toml" | sed '/^\[matrix\]/,$d'
+    printf '[profiles.p401]\nbase_image = "127.0.0.1:%s/library/debian:bookworm-slim"\n' "${fault_ports[0]}"
+    printf '[profiles.p429]\nbase_image = "127.0.0.1:%s/library/debian:bookworm-slim"\n' "${fault_ports[1]}"
+    printf '[profiles.p503]\nbase_image = "127.0.0.1:%s/library/debian:bookworm-slim"\n' "${fault_ports[2]}"
+    printf '[profiles.gone]\nbase_image = "127.0.0.1:1/library/debian:bookworm-slim"\n'
+    printf '[matrix]\npython = ["3.13"]\nprofile = ["default", "p401", "p429", "p503", "gone"]\n'
+} >"$TMP/bases.toml"
+at() { echo "$TMP/bases.toml:$(grep -n "$1" "$TMP/bases.toml" | head -n 1 | cut -d: -f1):14"; }
+start=$(date +%s%N)
+run "$PYMATRIX" build "$TMP/bases.toml" --pull
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq 5 "$rc" "unobtainable base images exit 5"
+assert_eq 5 "$(grep -c 'base_image: base image' <<<"$err")" "one error per base image, five bases"
+assert_contains "$err" "$(at slimm): defaults.base_image: base image '$hub/library/debian:bookworm-slimm' does not exist: its registry answered not found" \
+    "404: named as absent, at [defaults]' line"
+assert_contains "$err" "$(at "${fault_ports[0]}"): profiles.p401.base_image: base image '127.0.0.1:${fault_ports[0]}/library/debian:bookworm-slim' cannot be pulled: unauthorized (401" \
+    "401: unauthorized, at the profile's line"
+assert_contains "$err" "$(at "${fault_ports[1]}"): profiles.p429.base_image: base image '127.0.0.1:${fault_ports[1]}/library/debian:bookworm-slim' cannot be pulled: rate-limited (429 Too Many Requests; transient, retry later)" \
+    "429: rate-limited, worded as transient"
+assert_contains "$err" "profiles.p503.base_image: base image '127.0.0.1:${fault_ports[2]}/library/debian:bookworm-slim' cannot be pulled: registry server error (5xx; transient, retry later)" \
+    "503: a transient server error"
+assert_contains "$err" "profiles.gone.base_image: base image '127.0.0.1:1/library/debian:bookworm-slim' cannot be pulled: registry unreachable" \
+    "no registry: unreachable"
+assert_eq 1 "$(grep -c 'does not exist' <<<"$err")" "only the 404 says 'does not exist'"
+assert_not_contains "$out" "log:" "nothing was built"
+assert_eq 0 "$(docker images -q --filter reference='pymatrix-unlabelled:*' | wc -l)" "no temporary image left"
+echo "# five bases refused in ${elapsed_ms} ms"
+# a docker.io typo goes through the engine's mirror, then to Docker Hub: not reachable here, and
+# said so (on a machine that reaches Docker Hub it is its 404)
 sed -e "s|\.\./sources/|$REPO/sources/|" -e 's|^base_image = .*|base_image = "debian:bookworm-slimm"|' \
     "$REPO/matrices/quickstart.toml" >"$TMP/no-base.toml"
 line=$(grep -n '^base_image' "$TMP/no-base.toml" | cut -d: -f1)
 run "$PYMATRIX" build "$TMP/no-base.toml" --only 3.13-default
-assert_eq 5 "$rc" "a missing base image exits 5"
-assert_contains "$err" "pymatrix: $TMP/no-base.toml:$line:14: defaults.base_image: base image 'debian:bookworm-slimm' is not in the local image store" \
-    "the missing base image named at its file, line and key"
-assert_not_contains "$out" "log:" "nothing was built"
+assert_eq 5 "$rc" "a docker.io base the engine cannot get exits 5"
+assert_contains "$err" "pymatrix: $TMP/no-base.toml:$line:14: defaults.base_image: base image 'debian:bookworm-slimm' " \
+    "the base image named at its file, line and key"
 
 # build --dry-run: every docker/buildx command per build, nothing started; no --network unless asked
 M="$REPO/matrices/quickstart.toml"
@@ -96,6 +140,12 @@ assert_not_contains "$out" "--network=host" "dry run: no --network=host unless a
 assert_eq 2 "$(grep -c -- '--load --tag pymatrix-unlabelled:' <<<"$out")" "dry run: one image build per build"
 assert_contains "$out" "buildx build --progress=plain --target source --output type=cacheonly -" "dry run: the shared stage"
 assert_contains "$out" "--entrypoint python3 pymatrix/cpython:3.13.5-opt-v3 -c" "dry run: the label check"
+assert_eq 1 "$(grep -c '^# base image debian:bookworm-slim: asked once' <<<"$out")" "dry run: the base asked once"
+assert_not_contains "$out" "--pull" "dry run: no --pull unless asked"
+PYMATRIX_NETWORK= run "$PYMATRIX" build "$M" --dry-run --pull
+assert_eq 4 "$(grep -c -- 'buildx build --progress=plain --pull --' <<<"$out")" \
+    "--pull: the base question, the shared stage and two image builds"
+assert_eq 2 "$(grep -c -- '--pull --load --tag pymatrix-unlabelled:' <<<"$out")" "--pull: every image build"
 PYMATRIX_NETWORK= run "$PYMATRIX" build "$M" --only 3.13-default --dry-run --network host --push
 assert_contains "$out" "buildx build --progress=plain --network=host --load --tag pymatrix-unlabelled:" "--network host reaches the build"
 assert_eq 2 "$(grep -c -- '/docker push pymatrix/cpython:3.13.5-default' <<<"$out")" "dry run --push: one push per tag"

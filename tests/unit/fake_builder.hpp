@@ -35,6 +35,8 @@ public:
     bool refuse_push = false;                  ///< the registry refuses pushes ("denied")
     std::string reported_config_args = "'--enable-option-checking=fatal'";  ///< CONFIG_ARGS the images report
     std::string build_info_config_args;        ///< "" = reported_config_args
+    /// base image -> the error line a build `FROM` it prints (the builder cannot get that base)
+    std::map<std::string, std::string> unobtainable_bases;
 
     // --- what happened ---
     mutable std::mutex mu;
@@ -88,6 +90,12 @@ public:
             builds.push_back(request);
         }
         if (bytes.empty()) return 1;
+        for (auto& [base, error] : unobtainable_bases)
+            if (bytes.find("FROM " + base + "\n") != std::string::npos) {
+                on_line("#1 [internal] load metadata for " + base);
+                on_line(error);
+                return 1;
+            }
         if (!request.labels.empty()) return label_build(request, bytes, on_line);
         for (const char* line : {"#1 [internal] load build definition from Dockerfile", "#1 DONE 0.0s",
                                  "#2 [build-deps 1/2] FROM docker.io/library/debian:bookworm-slim",

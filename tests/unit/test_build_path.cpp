@@ -4,6 +4,7 @@
 
 #include "fake_builder.hpp"
 
+#include "pymatrix/bases.hpp"
 #include "pymatrix/build.hpp"
 #include "pymatrix/cancel.hpp"
 #include "pymatrix/registry.hpp"
@@ -112,6 +113,7 @@ TEST_CASE("build_one: build, read back, label, verify; the temporary tag is gone
     CHECK(fake.builds[0].network == "host");
     CHECK(fake.builds[0].build_args == std::vector<std::pair<std::string, std::string>>{{"MAKE_JOBS", "2"}});
     CHECK(fake.builds[0].output == BuildOutput::load);
+    CHECK_FALSE(fake.builds[0].pull);
     CHECK(fake.builds[1].tags == b.tags);
     CHECK(fake.builds[1].labels.at(label::config_hash) == b.config_hash);
     CHECK(fake.builds[1].network.empty());
@@ -335,4 +337,60 @@ TEST_CASE("run_builds --push: a refused push fails the build; a cancelled push r
     CHECK(c.digest.empty());
     CHECK(c.error == "cancelled during the push of " + builds[0].tags.front() + "; nothing recorded as pushed");
     CHECK(stopping.pushes.size() == 1);  // the second tag was not tried
+}
+
+TEST_CASE("build_one --pull: the image build resolves its base afresh, the labelling build does not") {
+    Scratch s;
+    FakeBuilder fake;
+    auto builds = builds_of(kTwoProfiles, s);
+    auto o = options_in(s);
+    o.pull = true;
+    auto r = build_one(fake, builds[0], o);
+    INFO(r.error);
+    CHECK(r.outcome == BuildOutcome::built);
+    REQUIRE(fake.builds.size() == 2);
+    CHECK(fake.builds[0].pull);         // FROM debian:bookworm-slim AS build-deps ...
+    CHECK_FALSE(fake.builds[1].pull);   // FROM the unlabelled image, which is in no registry
+}
+
+TEST_CASE("check_base_images: one question per base; the registry's reason, transient or absent") {
+    Scratch s;
+    FakeBuilder fake;
+    auto builds = builds_of(std::string(kTwoProfiles).replace(std::string(kTwoProfiles).find("[profiles.o3]"), 13,
+                                                              "[profiles.o3]\nbase_image = \"127.0.0.1:7039/debian:bookworm-slim\""),
+                            s);
+    REQUIRE(builds.size() == 3);
+    REQUIRE(builds[1].base_image == "127.0.0.1:7039/debian:bookworm-slim");
+    CHECK(check_base_images(fake, builds, false).empty());
+    // one probe per distinct base (debian:bookworm-slim twice in the matrix, asked once)
+    REQUIRE(fake.builds.size() == 2);
+    for (auto& q : fake.builds) {
+        CHECK(q.output == BuildOutput::cache_only);
+        CHECK(q.tags.empty());
+        CHECK_FALSE(q.pull);
+    }
+
+    // the words BuildKit in dockerd 20.10 printed for a registry answering 429, and for a 404
+    fake.builds.clear();
+    fake.unobtainable_bases["127.0.0.1:7039/debian:bookworm-slim"] =
+        "ERROR: failed to solve: rpc error: code = Unknown desc = failed to solve with frontend dockerfile.v0: failed to "
+        "create LLB definition: pulling from host 127.0.0.1:7039 failed with status code [manifests bookworm-slim]: 429 "
+        "Too Many Requests";
+    fake.unobtainable_bases["debian:bookworm-slim"] =
+        "ERROR: failed to solve: rpc error: code = Unknown desc = failed to solve with frontend dockerfile.v0: failed to "
+        "create LLB definition: docker.io/library/debian:bookworm-slim: not found";
+    auto problems = check_base_images(fake, builds, true);
+    REQUIRE(problems.size() == 2);
+    CHECK(fake.builds.size() == 2);
+    CHECK(fake.builds[0].pull);
+    CHECK(problems[0].base_image == "debian:bookworm-slim");  // in the order the builds name them
+    CHECK(problems[0].fault == RegistryFault::not_found);
+    CHECK(problems[0].message() ==
+          "base image 'debian:bookworm-slim' does not exist: its registry answered not found "
+          "(docker.io/library/debian:bookworm-slim: not found)");
+    CHECK(problems[1].fault == RegistryFault::rate_limited);
+    CHECK(problems[1].message() ==
+          "base image '127.0.0.1:7039/debian:bookworm-slim' cannot be pulled: rate-limited (429 Too Many Requests; "
+          "transient, retry later): pulling from host 127.0.0.1:7039 failed with status code [manifests bookworm-slim]: "
+          "429 Too Many Requests");
 }

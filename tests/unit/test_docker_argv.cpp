@@ -2,6 +2,7 @@
 // and BuildKit's plain progress read once for builds and shared stages.
 #include <doctest/doctest.h>
 
+#include "pymatrix/bases.hpp"
 #include "pymatrix/docker_driver.hpp"
 #include "buildkit_progress.hpp"  // internal to image_build
 
@@ -28,6 +29,18 @@ TEST_CASE("docker_argv::build: the image build, the labelling build, a shared st
     shared.network = "host";
     CHECK(docker_argv::build(shared, "") == V{"buildx", "build", "--progress=plain", "--network=host", "--target", "source",
                                                "--output", "type=cacheonly", "-"});
+}
+
+TEST_CASE("docker_argv::build --pull: the base image question and a pulled image build") {
+    CHECK(docker_argv::build(base_probe_request(false), "") ==
+          V{"buildx", "build", "--progress=plain", "--output", "type=cacheonly", "-"});
+    CHECK(docker_argv::build(base_probe_request(true), "node2") ==
+          V{"buildx", "build", "--progress=plain", "--builder", "node2", "--pull", "--output", "type=cacheonly", "-"});
+    BuildRequest image;
+    image.tags = {"pymatrix-unlabelled:0123456789abcdef"};
+    image.pull = true;
+    CHECK(docker_argv::build(image, "") == V{"buildx", "build", "--progress=plain", "--pull", "--load", "--tag",
+                                              "pymatrix-unlabelled:0123456789abcdef", "-"});
 }
 
 TEST_CASE("docker_argv: run, push, registry inspect and registry-side tag") {

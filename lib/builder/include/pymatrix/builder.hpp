@@ -30,6 +30,7 @@ struct BuildRequest {
     std::vector<std::pair<std::string, std::string>> build_args;    ///< `--build-arg K=V`, in order
     std::map<std::string, std::string> labels;                      ///< `--label K=V`, values byte for byte
     std::string network;                                            ///< `--network` for RUN steps, "" = builder default
+    bool pull = false;  ///< `--pull`: resolve every FROM image in its registry afresh, as `buildx build --pull`
 };
 
 /// One `docker run --rm` of a command in an image; the container has no network.
@@ -87,8 +88,9 @@ public:
     virtual std::vector<std::string> images_labelled(const std::string& key, const std::string& value) const = 0;
 
     /// The manifest digest and labels of `ref` in its registry (nothing pulled); std::nullopt
-    /// when the registry answers that it does not hold it. Throws EnvironmentError naming the
-    /// registry host when it cannot be asked.
+    /// only when the registry answers 404, that it does not hold it. Throws EnvironmentError naming
+    /// the registry host and the fault (pymatrix/registry_fault.hpp) for any other answer (401,
+    /// 403, 429, 5xx) or none: those are errors, never "absent".
     virtual std::optional<RegistryImage> inspect_remote(const std::string& ref) const = 0;
 
     /// The command line run() runs for `request`, argv[0] first (for dry runs).

@@ -13,7 +13,7 @@ namespace pymatrix {
 /// The argument vectors (after "docker") of each verb; pure functions, throw nothing.
 namespace docker_argv {
 
-/// `buildx build --progress=plain [--builder B] [--network N] [--target T] (--load | --output
+/// `buildx build --progress=plain [--builder B] [--network N] [--pull] [--target T] (--load | --output
 /// type=cacheonly) [--tag T]... [--build-arg K=V]... [--label K=V]... -`: the context is a tar on
 /// stdin. Values are argv elements, byte for byte, never through a shell.
 std::vector<std::string> build(const BuildRequest& request, const std::string& builder);
@@ -47,7 +47,9 @@ public:
     int build(const BuildRequest& request, const InputWriter& context, const LineSink& on_line) const override;
     std::optional<nlohmann::json> inspect_local(const std::string& ref) const override;
     std::vector<std::string> images_labelled(const std::string& key, const std::string& value) const override;
-    /// Registry answers MANIFEST_UNKNOWN / NAME_UNKNOWN ("REF: not found") -> std::nullopt.
+    /// Registry answers 404 MANIFEST_UNKNOWN / NAME_UNKNOWN ("REF: not found") -> std::nullopt;
+    /// any other failure (401, 403, 429, 5xx, unreachable) throws EnvironmentError naming the
+    /// registry host and the kind (pymatrix/registry_fault.hpp), never "absent".
     std::optional<RegistryImage> inspect_remote(const std::string& ref) const override;
     std::vector<std::string> run_command_line(const RunRequest& request) const override;
     std::vector<std::string> push_command_line(const std::string& ref) const override;

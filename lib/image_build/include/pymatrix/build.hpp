@@ -26,6 +26,10 @@ struct BuildOptions {
     /// `--network` of the build's RUN steps and shared stages: "default", "none", "host", or ""
     /// (not passed: the builder's default).
     std::string network;
+    /// `--pull` on the builds whose Dockerfile starts FROM the base image (the image build and
+    /// the shared stages, not the labelling build FROM the unlabelled image): the base is
+    /// resolved in its registry afresh, as `docker buildx build --pull` does.
+    bool pull = false;
     /// Called when a build reaches a new step: (build, "build 3/7", "RUN make -j2").
     std::function<void(const Build&, const std::string& stage, const std::string& step)> on_step;
     /// Called when BuildKit reports a step CACHED ("#N CACHED"): (build, "build-deps 2/2",

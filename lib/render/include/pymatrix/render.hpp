@@ -71,4 +71,10 @@ void write_build_context(const Build& build,
 void write_label_context(const std::string& from_image, const BuildInfo& info,
                          const std::function<void(const char* data, std::size_t size)>& sink);
 
+/// Writes the context that asks a builder for one base image as an uncompressed tar to `sink`:
+/// a Dockerfile of one line, `FROM base_image` (image_build's base check). Throws Error on
+/// libarchive failures.
+void write_base_probe_context(const std::string& base_image,
+                              const std::function<void(const char* data, std::size_t size)>& sink);
+
 }  // namespace pymatrix
