@@ -151,7 +151,9 @@ std::optional<RegistryImage> DockerDriver::inspect_remote(const std::string& ref
         // 401, 403, 429 and 5xx say nothing about what the registry holds
         const RegistryFault fault = classify_registry_fault(why);
         if (fault == RegistryFault::not_found) return std::nullopt;
-        throw EnvironmentError(fmt::format("registry {} could not say whether it holds {}: {}: {}", registry_host(ref), ref,
+        if (fault == RegistryFault::unreachable)
+            throw EnvironmentError(fmt::format("registry {} does not answer for {}: {}", registry_host(ref), ref, why));
+        throw EnvironmentError(fmt::format("registry {} did not say whether it holds {}: {}: {}", registry_host(ref), ref,
                                            describe(fault), why));
     }
     RegistryImage out;

@@ -1,6 +1,8 @@
 // --push: every tag of a built image goes to its registry; the manifest digest is recorded.
 #include "pymatrix/registry.hpp"
 
+#include "pymatrix/registry_fault.hpp"
+
 #include <fmt/format.h>
 
 namespace pymatrix {
@@ -15,12 +17,11 @@ void push_build(const Builder& builder, const Build& build, BuildResult& result)
             result.error = fmt::format("cancelled during the push of {}; nothing recorded as pushed", tag);
             return;
         }
-        if (w.unreachable)
-            throw EnvironmentError(fmt::format("registry {} does not answer (pushing {}): {}", registry_host(tag), tag, w.message));
         if (!w.ok || w.digest.empty()) {
             result.outcome = BuildOutcome::failed;
             result.error = w.ok ? fmt::format("docker push {} printed no manifest digest", tag)
-                                : fmt::format("docker push {} failed: {}", tag, w.message);
+                                : fmt::format("push of {} to registry {} failed, {}: {}; nothing recorded as pushed", tag,
+                                              registry_host(tag), describe(classify_registry_fault(w.message)), w.message);
             return;
         }
         if (!digest.empty() && w.digest != digest) {

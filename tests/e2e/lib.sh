@@ -35,4 +35,14 @@ label() { docker image inspect --format "{{index .Config.Labels \"$2\"}}" "$1"; 
 # image and ran it in the build, while its cpuinfo may hide a flag the image records (an AMD EPYC
 # family 26 VM lists no `abm` although LZCNT executes), and the guard would then refuse it
 in_image() { local image="$1"; shift; docker run --rm --network=none -e PYMATRIX_SKIP_ISA_CHECK=1 "$image" "$@"; }
+# plain_image: builds an image without pymatrix labels FROM debian:bookworm-slim (the store holds
+# no base: BuildKit pulls it through the engine's mirror, as on a user's machine); prints its tag.
+# The caller removes it (docker image rm).
+plain_image() {
+    local tag="pymatrix-e2e/plain:$$" dir="$TMP/plain-image"
+    mkdir -p "$dir"
+    printf 'FROM debian:bookworm-slim\n' >"$dir/Dockerfile"
+    tar -C "$dir" -c Dockerfile | docker buildx build --quiet --load --tag "$tag" - >/dev/null
+    echo "$tag"
+}
 done_testing() { echo "$pass assertions passed"; }

@@ -76,10 +76,12 @@ assert_contains "$out" "avx2" "k10 lacks avx2"
 run "$PYMATRIX" check $V3 --target-level x86-64-v2
 assert_eq 4 "$rc" "v3 image rejected for --target-level x86-64-v2"
 assert_contains "$out" "(image needs x86-64-v3, target is x86-64-v2)" "level gap named"
-run "$PYMATRIX" check debian:bookworm-slim --target-level x86-64-v4
+plain=$(plain_image)
+run "$PYMATRIX" check "$plain" --target-level x86-64-v4
 assert_eq 4 "$rc" "unlabelled image rejected (fail closed)"
-run "$PYMATRIX" check debian:bookworm-slim --target-level x86-64-v4 --allow-unlabelled
+run "$PYMATRIX" check "$plain" --target-level x86-64-v4 --allow-unlabelled
 assert_eq 0 "$rc" "--allow-unlabelled accepts it"
+docker image rm "$plain" >/dev/null
 
 # select
 run "$PYMATRIX" select --target-cpuinfo "$FIX/linux-rhel7-ivybridge" pymatrix/cpython:3.13.5-default $V3

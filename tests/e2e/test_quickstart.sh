@@ -54,6 +54,8 @@ run "$PYMATRIX" inspect pymatrix/cpython:3.13.5-opt-v3 --format json
 assert_eq 0 "$rc" "inspect exits 0"
 assert_eq "'--enable-option-checking=fatal' 'CFLAGS_NODIST=-O3 -march=x86-64-v3'" \
     "$(jq -r .decoded.config_args <<<"$out")" "inspect decodes config args"
-run "$PYMATRIX" inspect debian:bookworm-slim
+plain=$(plain_image)
+run "$PYMATRIX" inspect "$plain"
+docker image rm "$plain" >/dev/null
 assert_eq 4 "$rc" "inspect of an image without pymatrix labels exits 4"
 done_testing

@@ -151,9 +151,10 @@ limit_ms=${PYMATRIX_E2E_CACHED_MS:-2000}   # the goal; raise it only on a machin
 ok "second build --push under ${limit_ms} ms"
 
 # 6. the readable tag names another image (an older build): moved back, the hash tag untouched
-docker tag debian:bookworm-slim "$R:3.13.5-default"
+plain=$(plain_image)
+docker tag "$plain" "$R:3.13.5-default"
 docker push -q "$R:3.13.5-default" >/dev/null
-docker image rm "$R:3.13.5-default" >/dev/null
+docker image rm "$R:3.13.5-default" "$plain" >/dev/null
 run "$PYMATRIX" build "$M" "${ONLY[@]}" --push --repository "$R"
 assert_eq 0 "$rc" "build --push with a moved readable tag exits 0 ($err)"
 assert_contains "$out" "3.13-default  cached" "still cached: the hash tag holds the config"

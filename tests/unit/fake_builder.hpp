@@ -33,6 +33,7 @@ public:
     bool cancel_during_build = false;          ///< request_cancel(sigint) inside the image build, exit 130
     bool cancel_during_push = false;           ///< request_cancel(sigint) inside a push, interrupted
     bool refuse_push = false;                  ///< the registry refuses pushes ("denied")
+    std::string push_failure;                  ///< "" = pushes work; else the push fails with this line
     std::string reported_config_args = "'--enable-option-checking=fatal'";  ///< CONFIG_ARGS the images report
     std::string build_info_config_args;        ///< "" = reported_config_args
     /// base image -> the error line a build `FROM` it prints (the builder cannot get that base)
@@ -194,6 +195,11 @@ public:
         }
         if (refuse_push) {
             w.message = "denied: requested access to the resource is denied";
+            return w;
+        }
+        if (!push_failure.empty()) {
+            w.message = push_failure;
+            w.unreachable = true;
             return w;
         }
         const std::string& id = tags.at(ref);

@@ -315,7 +315,7 @@ TEST_CASE("run_builds --push: pushed with the registry's digest; found in the re
     CHECK(again.pushes.empty());
 }
 
-TEST_CASE("run_builds --push: a refused push fails the build; a cancelled push records nothing") {
+TEST_CASE("run_builds --push: a refused push or a registry gone fails the build; a cancelled push records nothing") {
     CancelReset reset;
     Scratch s;
     auto builds = builds_of(kTwoProfiles, s);
@@ -325,9 +325,26 @@ TEST_CASE("run_builds --push: a refused push fails the build; a cancelled push r
     refusing.refuse_push = true;
     auto r = run_builds(refusing, builds, o).results[0];
     CHECK(r.outcome == BuildOutcome::failed);
-    CHECK(r.error == "docker push " + builds[0].tags.front() + " failed: denied: requested access to the resource is denied");
+    CHECK(r.error == "push of " + builds[0].tags.front() +
+                         " to registry docker.io failed, forbidden (403: these credentials may not use it): denied: "
+                         "requested access to the resource is denied; nothing recorded as pushed");
     CHECK(r.push == PushState::not_pushed);
     CHECK(r.pushed.empty());
+
+    // the registry dies during the push (docker push's words when the registry process was killed):
+    // this build fails naming the registry, the run goes on, the local tags stay for a re-run
+    auto three = builds_of(kTwoProfiles, s);
+    FakeBuilder dying;
+    dying.push_failure = "Patch \"http://127.0.0.1:8123/v2/p/blobs/uploads/1\": dial tcp 127.0.0.1:8123: connect: connection refused";
+    auto run = run_builds(dying, three, o);
+    for (std::size_t i = 0; i < three.size(); ++i) {
+        const auto& d = run.results[i];
+        CHECK(d.outcome == BuildOutcome::failed);
+        CHECK(d.push == PushState::not_pushed);
+        CHECK(d.error.find("to registry docker.io failed, registry unreachable (transient, retry later): Patch ") !=
+              std::string::npos);
+        for (auto& t : three[i].tags) CHECK(dying.has_tag(t));
+    }
 
     FakeBuilder stopping;
     stopping.cancel_during_push = true;

@@ -26,10 +26,11 @@ std::optional<BuildResult> find_in_registry(const Builder& builder, const Build&
 /// Pushes every tag of a built or locally cached build (Builder::push, one per tag) and records
 /// the manifest digest the registry returned: result.digest = "sha256:...", result.pushed =
 /// "<repository>@sha256:...", result.push = PushState::pushed. Does nothing when `result` is not
-/// ok or was found in the registry. A push the registry refuses marks the result failed (error
-/// says why: exit 3 for the run); a push stopped by a cancel request marks it cancelled; either
-/// way nothing is recorded as pushed. Throws EnvironmentError (exit 5) naming the registry when
-/// it does not answer.
+/// ok or was found in the registry. A push the registry refuses, or a registry that stops
+/// answering during the push, marks the result failed (error names the registry host and the
+/// fault: exit 3 for the run, the other builds go on); a push stopped by a cancel request marks
+/// it cancelled; either way nothing is recorded as pushed and the local tags stay, so that a
+/// re-run pushes the image without building it. Throws nothing.
 void push_build(const Builder& builder, const Build& build, BuildResult& result);
 
 }  // namespace pymatrix
