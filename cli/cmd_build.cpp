@@ -55,10 +55,7 @@ void print_dry_run(const Builder& builder, const std::vector<Build>& builds, con
     };
     std::cout << "# dry run: nothing is started. A build whose config hash the local store"
               << (push ? " or its registry" : "") << " holds is not built.\n";
-    std::vector<std::string> bases;
-    for (auto& b : builds)
-        if (std::find(bases.begin(), bases.end(), b.base_image) == bases.end()) bases.push_back(b.base_image);
-    for (auto& base : bases)
+    for (auto& base : distinct_base_images(builds))
         std::cout << fmt::format("# base image {}: asked once, before any build\n", base)
                   << line(builder.build_command_line(base_probe_request(options.pull))) << "  < context: FROM " << base << "\n";
     std::size_t k = 0;

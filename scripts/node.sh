@@ -83,25 +83,19 @@ log=$dir/dockerd.log
 exec_root=$dir/run
 data_root=$dir/data
 
-# PID from the pid file if that process is this node's dockerd; empty otherwise.
-running_pid() {
+# pid_if FILE COMM WORD: the PID in FILE if that process is named COMM and its command line
+# holds WORD; empty otherwise.
+pid_if() {
   local pid
-  pid=$(cat "$pidfile" 2>/dev/null || true)
-  if [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == dockerd ]] &&
-     tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "--pidfile=$pidfile"; then
+  pid=$(cat "$1" 2>/dev/null || true)
+  if [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] &&
+     tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$3"; then
     echo "$pid"
   fi
 }
-
-# PID of the containerd this node's dockerd started, if it runs; empty otherwise.
-containerd_pid() {
-  local pid
-  pid=$(cat "$exec_root/containerd/containerd.pid" 2>/dev/null || true)
-  if [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == containerd ]] &&
-     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$exec_root/"; then
-    echo "$pid"
-  fi
-}
+# this node's dockerd, and the containerd it started
+running_pid() { pid_if "$pidfile" dockerd "--pidfile=$pidfile"; }
+containerd_pid() { pid_if "$exec_root/containerd/containerd.pid" containerd "$exec_root/"; }
 
 answers() { curl -sf -o /dev/null --max-time 3 --unix-socket "$sock" http://localhost/_ping; }
 dk() { docker -H "$host" "$@"; }

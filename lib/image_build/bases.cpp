@@ -53,10 +53,15 @@ BuildRequest base_probe_request(bool pull) {
     return request;
 }
 
-std::vector<BaseImageProblem> check_base_images(const Builder& builder, const std::vector<Build>& builds, bool pull) {
+std::vector<std::string> distinct_base_images(const std::vector<Build>& builds) {
     std::vector<std::string> bases;
     for (const auto& b : builds)
         if (std::find(bases.begin(), bases.end(), b.base_image) == bases.end()) bases.push_back(b.base_image);
+    return bases;
+}
+
+std::vector<BaseImageProblem> check_base_images(const Builder& builder, const std::vector<Build>& builds, bool pull) {
+    const std::vector<std::string> bases = distinct_base_images(builds);
     std::vector<std::future<std::optional<BaseImageProblem>>> answers;
     for (const auto& base : bases)
         answers.push_back(std::async(std::launch::async, [&builder, &base, pull] { return ask(builder, base, pull); }));

@@ -6,13 +6,8 @@
 
 #include <fmt/format.h>
 
-#include <fmt/ranges.h>
-
 #include <algorithm>
 #include <atomic>
-#include <deque>
-#include <optional>
-#include <stdexcept>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -60,16 +55,6 @@ BuildResult not_started(const Build& b, std::string why, BuildOutcome outcome) {
 
 BuildResult skipped(const Build& b) { return not_started(b, "cancelled before it started", BuildOutcome::skipped); }
 
-/// Does the node's engine still answer (require_ready)? Asked after a failed build on one of several nodes.
-bool node_answers(const Builder& builder) {
-    try {
-        builder.require_ready();
-        return true;
-    } catch (const EnvironmentError&) {
-        return false;
-    }
-}
-
 }  // namespace
 
 unsigned make_jobs_for(unsigned cores, unsigned parallel) {
@@ -83,12 +68,6 @@ std::filesystem::path shared_stage_log_path(const std::filesystem::path& log_dir
 std::string status(const BuildResult& r) { return to_string(r.outcome); }
 
 ScheduleResult run_builds(const Builder& builder, const std::vector<Build>& builds, const ScheduleOptions& options) {
-    return run_builds(std::vector<BuildNode>{{"", &builder}}, builds, options);
-}
-
-ScheduleResult run_builds(const std::vector<BuildNode>& nodes, const std::vector<Build>& builds,
-                          const ScheduleOptions& options) {
-    if (nodes.empty()) throw std::invalid_argument("run_builds: no build node");
     ScheduleResult out;
     out.results.resize(builds.size());
     std::recursive_mutex callback_mu;  // callbacks one at a time, whatever thread calls them
@@ -96,27 +75,24 @@ ScheduleResult run_builds(const std::vector<BuildNode>& nodes, const std::vector
         std::lock_guard<std::recursive_mutex> lock(callback_mu);
         f();
     };
-    auto build_done = [&](std::size_t i, BuildResult r, const BuildNode& node) {
-        r.node = node.name;
-        out.results[i] = std::move(r);
-        if (options.push) push_build(*node.builder, builds[i], out.results[i]);  // no-op unless ok and not in the registry
+    auto build_done = [&](std::size_t i, const BuildResult& r) {
+        out.results[i] = r;
+        if (options.push) push_build(builder, builds[i], out.results[i]);  // no-op unless ok and not in the registry
         if (options.on_build_done) serial([&] { options.on_build_done(i, out.results[i]); });
     };
 
-    // 1. build once: a config-hash tag already in the registry (--push) or a node's store is the result
+    // 1. build once: a config-hash tag already in the registry (--push) or the store is the result
     std::vector<std::size_t> todo;
     for (std::size_t i = 0; i < builds.size(); ++i) {
         std::optional<BuildResult> found;
-        const BuildNode* where = &nodes.front();
         try {
-            if (!cancel_requested() && options.push) found = find_in_registry(*where->builder, builds[i]);
-            for (std::size_t n = 0; n < nodes.size() && !found && !cancel_requested(); ++n)
-                if ((found = find_cached(*nodes[n].builder, builds[i]))) where = &nodes[n];
+            if (!cancel_requested() && options.push) found = find_in_registry(builder, builds[i]);
+            if (!cancel_requested() && !found) found = find_cached(builder, builds[i]);
         } catch (const EnvironmentError&) {
             if (!cancel_requested()) throw;  // else: a lookup the cancel interrupted
         }
-        if (cancel_requested()) build_done(i, skipped(builds[i]), *where);
-        else if (found) build_done(i, *found, *where);
+        if (cancel_requested()) build_done(i, skipped(builds[i]));
+        else if (found) build_done(i, *found);
         else todo.push_back(i);
     }
 
@@ -134,7 +110,7 @@ ScheduleResult run_builds(const std::vector<BuildNode>& nodes, const std::vector
             serial([&] { options.build.on_cached(b, stage, step); });
         };
 
-    // 2. shared stages, once per group of two or more builds left to run, on every node
+    // 2. shared stages, once per group of two or more builds left to run
     std::vector<Build> left;
     for (auto i : todo) left.push_back(builds[i]);
     std::vector<std::size_t> group_of(builds.size(), SIZE_MAX);  // build index -> index into out.stages
@@ -153,76 +129,29 @@ ScheduleResult run_builds(const std::vector<BuildNode>& nodes, const std::vector
             return;
         }
         if (options.on_stage_start) serial([&] { options.on_stage_start(k, g); });
-        std::vector<SharedStageResult> per_node(nodes.size());
-        run_parallel(nodes.size(), static_cast<unsigned>(nodes.size()), [&](std::size_t n) {
-            BuildOptions node_opt = bopt;  // one log per node: <log dir>/<node>/shared-K.log
-            if (nodes.size() > 1) node_opt.log_dir = bopt.log_dir / nodes[n].name;
-            per_node[n] = build_shared_stage(*nodes[n].builder, builds[g.builds.front()], g, k + 1, node_opt);
-        });
-        out.stage_results[k] = per_node.front();
-        for (auto& r : per_node)
-            if (!r.ok) {
-                out.stage_results[k] = r;
-                break;
-            }
+        out.stage_results[k] = build_shared_stage(builder, builds[g.builds.front()], g, k + 1, bopt);
         if (options.on_stage_done) serial([&] { options.on_stage_done(k, g, out.stage_results[k]); });
     });
 
-    // 3. the builds: every node takes the next one left when one of its `jobs` slots is free
-    std::deque<std::size_t> queue;
+    // 3. the builds
+    std::vector<std::size_t> runnable;
     for (auto i : todo) {
         std::size_t k = group_of[i];
-        if (k == SIZE_MAX || out.stage_results[k].ok) queue.push_back(i);
-        else if (out.stage_results[k].cancelled) build_done(i, skipped(builds[i]), nodes.front());
-        else build_done(i, not_started(builds[i], "shared stage failed: " + out.stage_results[k].error, BuildOutcome::failed),
-                        nodes.front());
+        if (k == SIZE_MAX || out.stage_results[k].ok) runnable.push_back(i);
+        else if (out.stage_results[k].cancelled) build_done(i, skipped(builds[i]));
+        else build_done(i, not_started(builds[i], "shared stage failed: " + out.stage_results[k].error, BuildOutcome::failed));
     }
-    std::mutex queue_mu;
-    std::vector<bool> node_down(nodes.size(), false);
-    std::vector<bool> moved(builds.size(), false);  // went back to the queue once already
-    auto next_build = [&](std::size_t n) -> std::optional<std::size_t> {
-        std::lock_guard<std::mutex> lock(queue_mu);
-        if (node_down[n] || queue.empty()) return std::nullopt;
-        std::size_t i = queue.front();
-        queue.pop_front();
-        return i;
-    };
-    std::vector<std::function<void()>> slots;
-    for (std::size_t n = 0; n < nodes.size(); ++n)
-        for (unsigned j = 0; j < jobs; ++j)
-            slots.push_back([&, n] {
-                while (auto next = next_build(n)) {
-                    const std::size_t i = *next;
-                    if (cancel_requested()) {
-                        build_done(i, skipped(builds[i]), nodes[n]);
-                        continue;
-                    }
-                    if (options.on_build_start) serial([&] { options.on_build_start(i); });
-                    BuildResult r = build_one(*nodes[n].builder, builds[i], bopt);
-                    if (r.outcome == BuildOutcome::failed && nodes.size() > 1 && !node_answers(*nodes[n].builder)) {
-                        std::lock_guard<std::mutex> lock(queue_mu);
-                        node_down[n] = true;
-                        const bool other_up = std::find(node_down.begin(), node_down.end(), false) != node_down.end();
-                        if (!moved[i] && other_up) {  // another node builds it
-                            moved[i] = true;
-                            queue.push_front(i);
-                            return;
-                        }
-                        r.error = fmt::format("build node {} stopped answering: {}", nodes[n].name, r.error);
-                    }
-                    build_done(i, std::move(r), nodes[n]);
-                    // after push_build: a refused push counts as a failure
-                    if (out.results[i].outcome == BuildOutcome::failed && options.fail_fast)
-                        request_cancel(CancelReason::fail_fast);
-                }
-            });
-    run_parallel(slots.size(), static_cast<unsigned>(slots.size()), [&](std::size_t t) { slots[t](); });
-    // builds no node could take: every node stopped answering
-    std::vector<std::string> names;
-    for (auto& node : nodes) names.push_back(node.name);
-    for (auto i : queue)
-        build_done(i, not_started(builds[i], fmt::format("no build node answers ({})", fmt::join(names, ", ")), BuildOutcome::failed),
-                   nodes.front());
+    run_parallel(runnable.size(), jobs, [&](std::size_t k) {
+        std::size_t i = runnable[k];
+        if (cancel_requested()) {
+            build_done(i, skipped(builds[i]));
+            return;
+        }
+        if (options.on_build_start) serial([&] { options.on_build_start(i); });
+        build_done(i, build_one(builder, builds[i], bopt));
+        // after push_build: a refused push counts as a failure
+        if (out.results[i].outcome == BuildOutcome::failed && options.fail_fast) request_cancel(CancelReason::fail_fast);
+    });
     return out;
 }
 

@@ -23,6 +23,9 @@ struct BaseImageProblem {
     std::string message() const;
 };
 
+/// The distinct base images of `builds`, in the order the builds first name them.
+std::vector<std::string> distinct_base_images(const std::vector<Build>& builds);
+
 /// The request of one base question: output to the builder's cache only (`--output
 /// type=cacheonly`), `--pull` when `pull`, no tags, no network (no RUN step).
 BuildRequest base_probe_request(bool pull);

@@ -74,7 +74,6 @@ struct BuildResult {
     std::vector<std::string> cached_steps;        ///< steps BuildKit found CACHED: "build-deps 2/2 RUN apt-get ..."
     std::string digest;           ///< --push: manifest digest "sha256:..." the registry serves for the tags, else ""
     std::string pushed;           ///< --push: "<repository>@sha256:..." (pull by digest), else ""
-    std::string node;             ///< the build node that built it or whose store held it ("" = the default)
 
     /// A verified image carries the build's tags: built or cached.
     bool ok() const { return outcome == BuildOutcome::built || outcome == BuildOutcome::cached; }
@@ -87,10 +86,9 @@ struct BuildResult {
 /// The --metadata-file document: {"file", "template_version", "builds": [...]}, each build as in
 /// plan_to_json() plus status (to_string() of its outcome: "built", "cached", "failed",
 /// "cancelled", "skipped"), error, image_id, digest, pushed, size_bytes, duration_seconds,
-/// stage_seconds, cached_steps, log and node (the build node's name, null for the default node).
-/// `digest` is the manifest digest the registry returned when the build was pushed (--push), else
-/// the image config digest (the image id); `pushed` is "<repository>@sha256:..." after --push,
-/// else null. A build without a result is "skipped".
+/// stage_seconds, cached_steps and log. `digest` is the manifest digest the registry returned
+/// when the build was pushed (--push), else the image config digest (the image id); `pushed` is
+/// "<repository>@sha256:..." after --push, else null. A build without a result is "skipped".
 nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& builds,
                              const std::vector<BuildResult>& results);
 

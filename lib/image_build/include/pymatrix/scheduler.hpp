@@ -64,16 +64,9 @@ SharedStageResult build_shared_stage(const Builder& builder, const Build& first,
 /// so the builds together use every core without oversubscribing them. `parallel` 0 counts as 1.
 unsigned make_jobs_for(unsigned cores, unsigned parallel);
 
-/// One build node: a builder with its own image store and build cache (an engine reached through
-/// a docker context, `build --builder NAME`), and the name the summary and --metadata-file give it.
-struct BuildNode {
-    std::string name;                  ///< "" for the one default node
-    const Builder* builder = nullptr;  ///< not owned; used from several threads at once
-};
-
 /// Options of run_builds().
 struct ScheduleOptions {
-    unsigned jobs = 1;          ///< builds run at once on each node (`--jobs`); 0 counts as 1
+    unsigned jobs = 1;          ///< builds run at once (`--jobs`); 0 counts as 1
     bool fail_fast = false;     ///< after the first failure: start no more builds, cancel running ones
     bool push = false;          ///< --push: look each build up in its registry first (find_in_registry:
                                 ///< a hit is `cached`, nothing built), push every tag of each
@@ -113,15 +106,5 @@ std::string status(const BuildResult& result);
 /// cancel leaves its build `skipped`. Throws EnvironmentError when the engine disappears (after
 /// the running builds have stopped).
 ScheduleResult run_builds(const Builder& builder, const std::vector<Build>& builds, const ScheduleOptions& options);
-
-/// run_builds() over several nodes: the registry lookup asks the first node; a build cached in
-/// any node's store is `cached` there; each shared stage is built on every node; then every node
-/// takes the next build left as soon as one of its `jobs` slots is free, so the builds spread
-/// over the nodes. Each result names its node (BuildResult::node); a build is pushed from the
-/// node that built it. A build that fails while its node stops answering (require_ready throws)
-/// goes back to the queue once for another node, and that node takes no more builds; when no
-/// node answers, the builds left fail naming the nodes. `nodes` must not be empty.
-ScheduleResult run_builds(const std::vector<BuildNode>& nodes, const std::vector<Build>& builds,
-                          const ScheduleOptions& options);
 
 }  // namespace pymatrix
