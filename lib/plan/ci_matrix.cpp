@@ -5,6 +5,8 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace pymatrix {
 namespace {
 
@@ -58,23 +60,49 @@ std::string gitlab_pipeline(const std::vector<Build>& builds, const CiJobCommand
     return y;
 }
 
-std::vector<Build> github_part(const std::vector<Build>& builds, std::size_t part, const std::string& file) {
-    const std::size_t parts = (builds.size() + github_max_jobs - 1) / github_max_jobs;
-    if (part == 0) {
-        if (parts <= 1) return builds;
-        std::vector<std::string> calls;
-        for (std::size_t k = 1; k <= parts; ++k) calls.push_back(fmt::format("--part {}", k));
+GithubPart parse_github_part(const std::string& text) {
+    auto number = [&](const std::string& digits) -> std::size_t {
+        if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos)
+            return 0;
+        return static_cast<std::size_t>(std::stoul(digits));
+    };
+    const auto slash = text.find('/');
+    GithubPart p{number(text.substr(0, slash)), slash == std::string::npos ? 0 : number(text.substr(slash + 1))};
+    if (p.index == 0 || (slash != std::string::npos && (p.count == 0 || p.index > p.count)))
+        throw ConfigError({}, "--part",
+                          fmt::format("'{}' is not K or K/N (whole numbers, 1 <= K <= N): K picks the matrix, N is the "
+                                      "number of matrix jobs in the workflow",
+                                      text));
+    return p;
+}
+
+std::vector<Build> github_part(const std::vector<Build>& builds, GithubPart part, const std::string& file) {
+    const std::size_t slices = (builds.size() + github_max_jobs - 1) / github_max_jobs;
+    auto calls = [&](std::size_t n) {
+        std::vector<std::string> c;
+        for (std::size_t k = 1; k <= n; ++k) c.push_back(fmt::format("--part {}/{}", k, n));
+        return fmt::format("{}", fmt::join(c, ", "));
+    };
+    if (part.index == 0) {
+        if (slices <= 1) return builds;
         throw ConfigError({file, 0, 0}, "matrix",
-                          fmt::format("{} builds, but GitHub Actions runs at most {} jobs per matrix: print it as {} "
-                                      "matrices with {} (one setup job output each), or pick builds with --only",
-                                      builds.size(), github_max_jobs, parts, fmt::join(calls, ", ")));
+                          fmt::format("{} builds, but GitHub Actions runs at most {} jobs per matrix: split them over {} "
+                                      "matrix jobs with {} (one setup job output each), or pick builds with --only",
+                                      builds.size(), github_max_jobs, slices, calls(slices)));
     }
-    if (part > parts)
+    if (part.count == 0 && part.index > slices)
         throw ConfigError({}, "--part", fmt::format("{} is past the last part: {} builds make {} part{} of at most {}",
-                                                    part, builds.size(), parts, parts == 1 ? "" : "s", github_max_jobs));
-    auto from = builds.begin() + static_cast<std::ptrdiff_t>((part - 1) * github_max_jobs);
-    auto to = builds.begin() + static_cast<std::ptrdiff_t>(std::min(builds.size(), part * github_max_jobs));
-    return {from, to};
+                                                    part.index, builds.size(), slices, slices == 1 ? "" : "s",
+                                                    github_max_jobs));
+    if (part.count != 0 && slices > part.count)
+        throw ConfigError({}, "--part",
+                          fmt::format("{}/{}: {} builds need {} matrices of at most {} jobs, but the workflow has {} "
+                                      "matrix job{}: give it {} ({})",
+                                      part.index, part.count, builds.size(), slices, github_max_jobs, part.count,
+                                      part.count == 1 ? "" : "s", slices, calls(slices)));
+    const std::size_t from = std::min(builds.size(), (part.index - 1) * github_max_jobs);
+    const std::size_t to = std::min(builds.size(), part.index * github_max_jobs);
+    return {builds.begin() + static_cast<std::ptrdiff_t>(from), builds.begin() + static_cast<std::ptrdiff_t>(to)};
 }
 
 }  // namespace pymatrix
