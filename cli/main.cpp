@@ -12,16 +12,21 @@ namespace {
 const char* kUsage = R"(pymatrix: CPython build matrices as Docker images
 
 usage: pymatrix VERB [options]
+       pymatrix VERB --help    every option of VERB, with its default (the manual: docs/cli.md)
+       pymatrix --version
 
 verbs:
   plan FILE [--only NAME]... [--format table|json]
                                            the expanded builds: configure argv, flags, tags, hash
   generate FILE -o DIR [--only NAME]...    one Dockerfile (and context files) per build
   build FILE [--only NAME]... [--jobs N] [--fail-fast] [--progress auto|tty|plain|quiet]
-             [--log-dir D] [--builder B] [--metadata-file F] [--push] [--repository R]
+             [--log-dir DIR] [--builder NAME] [--network default|none|host]
+             [--metadata-file F] [--pull] [--push] [--repository R] [--dry-run]
                                            build, label and tag every image with docker buildx;
-                                           --push: build once against the registry, push every tag
-  ci-matrix FILE --format github|gitlab [--only NAME]... [--repository R]
+                                           base images are pulled (--pull: always ask the registry);
+                                           --push: build once against the registry, push every tag;
+                                           --dry-run: print the docker/buildx commands, run nothing
+  ci-matrix FILE --format github|gitlab [--only NAME]... [--repository R] [--part K[/N]]
                                            one CI job per build (GitHub strategy.matrix JSON,
                                            GitLab child pipeline YAML)
   inspect IMAGE [--format table|json]      the pymatrix labels of a local image, docker save archive
@@ -35,11 +40,15 @@ verbs:
   bench FILE|IMAGE... [--only NAME]... [--workload NAME | --command CMD [--mount DIR]] [--repeat N]
         [--duration S] [--cpus N] [--cpuset LIST] [--env K=V]... [--baseline IMAGE|BUILD]
         [--metadata-file F]... [--format table|json] [--report FILE.html|FILE.md]
+  bench --from RESULT.json [--only NAME]... [--baseline NAME] [--format table|json] [--report F]
                                            run a workload in each image, interleaved; medians,
                                            ratios to the baseline with 95% intervals, plots
 
+engine: the docker CLI's (DOCKER_HOST, DOCKER_CONTEXT); PYMATRIX_DOCKER names another docker CLI
+
 exit codes: 0 done, 1 internal error, 2 configuration or usage rejected, 3 a build (or bench run) failed,
-            4 deployment rejected or image unlabelled, 5 environment not ready,
+            4 deployment rejected or image unlabelled, 5 environment not ready (no engine or buildx,
+            a base image that cannot be pulled, a registry that does not answer),
             130/143 build cancelled by SIGINT/SIGTERM
 )";
 }  // namespace

@@ -6,11 +6,17 @@
 # context's docker-driver builder; buildx 0.13 refuses `--builder NAME` unless NAME is
 # also the current context, e.g. DOCKER_CONTEXT=NAME). Needs root.
 #
-# Usage: scripts/node.sh start NAME [--engine 20|26] | stop NAME | status NAME
+# Usage: scripts/node.sh start NAME [--engine 20|26] | stop NAME | restart NAME [--kill] | status NAME
 #   start   starts the node's dockerd and creates (or updates) the docker context NAME for
 #           its socket; a node that already runs is only reported
 #   stop    removes the context NAME and stops the dockerd (TERM, then KILL after a wait);
 #           the data stays, so image store and build cache survive a restart
+#   restart stops the running dockerd and starts it again on the same socket, data and
+#           context (clients of the context reach it again once it answers): TERM as a
+#           service restart does (it stops its containers and builds first), or with
+#           --kill SIGKILL, a crash: nothing is stopped first, and the new dockerd finds
+#           what the killed one left (its containerd gets SIGKILL with it, by the parent-
+#           death signal dockerd sets; one that outlived it is taken over); for fault tests
 #   status  engine version, storage driver, socket and context; exit 1 if it does not run
 #   --engine 20  Debian 12's docker.io (/usr/sbin/dockerd with the system's containerd and
 #                runc; overlay2 graph driver). Default for a new node.
@@ -57,15 +63,18 @@ show_help() { sed -n '2,/^set -euo pipefail$/p' "$0" | sed '$d' | sed 's/^# \{0,
 cmd=$1 name=$2
 shift 2
 engine_arg=""
+kill_arg=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --engine) [[ $# -ge 2 ]] || die "--engine needs a value (20 or 26)"; engine_arg=$2; shift 2 ;;
     --engine=*) engine_arg=${1#--engine=}; shift ;;
+    --kill) kill_arg=1; shift ;;
     *) die "unknown argument: $1 (try --help)" ;;
   esac
 done
-case $cmd in start | stop | status) ;; *) usage ;; esac
+case $cmd in start | stop | restart | status) ;; *) usage ;; esac
 [[ -z $engine_arg || $cmd == start ]] || die "--engine goes with start only"
+[[ $kill_arg -eq 0 || $cmd == restart ]] || die "--kill goes with restart only"
 [[ -z $engine_arg || $engine_arg == 20 || $engine_arg == 26 ]] || die "--engine must be 20 or 26, not '$engine_arg'"
 # docker's rule for context names, shorter; "default" is the main engine's context
 [[ $name =~ ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,31}$ ]] || die "bad node name '$name' (letters, digits, _ . -; at most 32)"
@@ -202,6 +211,131 @@ print_status() {
   info "data:     $dir (log: $log)"
 }
 
+# Checks the engine binary of $engine and sets dockerd, path and config for it.
+engine_setup() {
+  case $engine in
+    20)
+      [[ -x $DOCKERD20 ]] || die "$DOCKERD20 missing (run scripts/setup-engine.sh)"
+      ver=$("$DOCKERD20" --version)
+      [[ $ver == "Docker version 20."* ]] || die "engine 20 is $DOCKERD20, but that is $ver"
+      dockerd=$DOCKERD20
+      path=$SYS_PATH
+      # the engine ID comes from this key (else the main engine's /etc/docker/key.json)
+      config="{\"deprecated-key-path\": \"$dir/key.json\"}"
+      ;;
+    26)
+      ensure_engine26
+      dockerd=$E26/usr/sbin/dockerd
+      # its containerd, containerd-shim-runc-v2 and docker-proxy first; runc and
+      # docker-init from the system
+      path=$E26/usr/sbin:$E26/usr/bin:$SYS_PATH
+      config='{"features": {"containerd-snapshotter": true}}'
+      ;;
+  esac
+}
+
+# Starts this node's dockerd (engine_setup done, the lock held) and waits until it answers.
+start_dockerd() {
+  local pid ok i
+  [[ $HUB_MIRROR =~ ^https?://[^/]+/?$ ]] || die "PYMATRIX_HUB_MIRROR is no http(s)://host:port URL: $HUB_MIRROR"
+  echo "$engine" >"$dir/engine"
+  printf '%s\n' "$config" >"$dir/daemon.json"
+  mkdir -p "$data_root" "$exec_root"
+  rm -f -- "$pidfile" "$sock"
+  echo "==> starting node $name (engine $engine, mirror $HUB_MIRROR)"
+  printf '\n### %s: starting %s (engine %s)\n' "$(date -Is)" "$dockerd" "$engine" >>"$log"
+  SECONDS=0
+  # Without job control the background child is no process group leader, so setsid
+  # calls setsid(2) without forking and $! is dockerd's own PID. No --containerd: the
+  # dockerd starts its own containerd (the first in PATH) under the exec-root, or takes
+  # over the one a killed dockerd left running there. It must not inherit the lock's
+  # descriptor (it would hold the lock while it runs).
+  setsid env PATH="$path" "$dockerd" \
+    --host="$host" --pidfile="$pidfile" --data-root="$data_root" --exec-root="$exec_root" \
+    --config-file="$dir/daemon.json" \
+    --bridge=none --iptables=false --ip6tables=false \
+    --registry-mirror="$HUB_MIRROR" \
+    >>"$log" 2>&1 </dev/null 8>&- 9>&- &
+  pid=$!
+  ok=0
+  for ((i = 0; i < WAIT * 5; i++)); do
+    if answers; then ok=1; break; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 10 "$log" >&2
+      die "dockerd of node $name exited (log: $log)"
+    fi
+    sleep 0.2
+  done
+  if [[ $ok -eq 0 ]]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_exit "$pid" 30 || kill -KILL "$pid" 2>/dev/null || true
+    die "dockerd of node $name did not answer at $host within ${WAIT} s (log: $log)"
+  fi
+  info "dockerd PID $pid answers after ${SECONDS} s"
+}
+
+# Creates or updates docker context NAME for this node's socket.
+ensure_context() {
+  local desc verb out
+  desc="pymatrix build node $name (engine $engine)"
+  verb=create
+  [[ -z $(context_host) ]] || verb=update
+  out=$(docker context "$verb" --description "$desc" --docker "host=$host" "$name" 2>&1) ||
+    die "docker context $verb $name failed: $out"
+}
+
+# stop_dockerd PID TERM|KILL: TERM (dockerd stops its containers, up to its shutdown timeout,
+# and its containerd; KILL after $WAIT s) or KILL at once (a crash: no clean-up at all).
+stop_dockerd() {
+  local pid=$1 sig=$2
+  SECONDS=0
+  if [[ $sig == KILL ]]; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_exit "$pid" 10 || die "dockerd (PID $pid) survives KILL"
+    info "dockerd (PID $pid) killed (SIGKILL)"
+  else
+    kill -TERM "$pid"
+    if wait_exit "$pid" "$WAIT"; then
+      info "dockerd (PID $pid) exited after ${SECONDS} s"
+    else
+      info "dockerd (PID $pid) still runs after ${WAIT} s; KILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_exit "$pid" 10 || die "dockerd (PID $pid) survives KILL"
+    fi
+  fi
+  rm -f -- "$pidfile"
+}
+
+# Unmounts what a dockerd that is gone left mounted under this node's directory, deepest
+# first: the bind mount of its data-root onto itself (a clean exit undoes it, a KILL does not)
+# and the root filesystems of the RUN steps its BuildKit was running (left by a KILL, and by a
+# TERM that stops it under a build), which would otherwise stay mounted until a reboot. The
+# mounts of other nodes and of the main engine are not touched. Only while no dockerd and no
+# containerd of this node runs.
+unmount_leftovers() {
+  local m n=0
+  [[ -z $(running_pid) && -z $(containerd_pid) ]] || return 0
+  while read -r m; do
+    if umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; then
+      n=$((n + 1))
+    else
+      info "could not unmount $m"
+    fi
+  done < <(awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+  [[ $n -eq 0 ]] || info "unmounted $n mount(s) a stopped dockerd left under $dir"
+}
+
+# Its containerd exits with a dockerd that got TERM; one left over (dockerd killed) is stopped.
+stop_containerd() {
+  local cpid
+  cpid=$(containerd_pid)
+  if [[ -n $cpid ]]; then
+    info "containerd (PID $cpid) still runs; TERM"
+    kill -TERM "$cpid" 2>/dev/null || true
+    wait_exit "$cpid" 15 || { kill -KILL "$cpid" 2>/dev/null || true; wait_exit "$cpid" 5 || true; }
+  fi
+}
+
 case $cmd in
   start)
     (( ${#exec_root} + 1 + ${#LONGEST_SOCK} <= SOCK_MAX )) ||
@@ -221,68 +355,38 @@ case $cmd in
       answers || die "dockerd PID $pid of node $name runs but $host does not answer (log: $log)"
       echo "==> node $name already runs (engine $engine)"
     else
-      case $engine in
-        20)
-          [[ -x $DOCKERD20 ]] || die "$DOCKERD20 missing (run scripts/setup-engine.sh)"
-          ver=$("$DOCKERD20" --version)
-          [[ $ver == "Docker version 20."* ]] || die "engine 20 is $DOCKERD20, but that is $ver"
-          dockerd=$DOCKERD20
-          path=$SYS_PATH
-          # the engine ID comes from this key (else the main engine's /etc/docker/key.json)
-          config="{\"deprecated-key-path\": \"$dir/key.json\"}"
-          ;;
-        26)
-          ensure_engine26
-          dockerd=$E26/usr/sbin/dockerd
-          # its containerd, containerd-shim-runc-v2 and docker-proxy first; runc and
-          # docker-init from the system
-          path=$E26/usr/sbin:$E26/usr/bin:$SYS_PATH
-          config='{"features": {"containerd-snapshotter": true}}'
-          ;;
-      esac
-      [[ $HUB_MIRROR =~ ^https?://[^/]+/?$ ]] || die "PYMATRIX_HUB_MIRROR is no http(s)://host:port URL: $HUB_MIRROR"
+      engine_setup
       if [[ -n $(containerd_pid) ]]; then
         die "containerd PID $(containerd_pid) of node $name still runs without its dockerd; stop it first"
       fi
-      echo "$engine" >"$dir/engine"
-      printf '%s\n' "$config" >"$dir/daemon.json"
-      mkdir -p "$data_root" "$exec_root"
-      rm -f -- "$pidfile" "$sock"
-      echo "==> starting node $name (engine $engine, mirror $HUB_MIRROR)"
-      printf '\n### %s: starting %s (engine %s)\n' "$(date -Is)" "$dockerd" "$engine" >>"$log"
-      SECONDS=0
-      # Without job control the background child is no process group leader, so setsid
-      # calls setsid(2) without forking and $! is dockerd's own PID. No --containerd: the
-      # dockerd starts its own containerd (the first in PATH) under the exec-root. It must
-      # not inherit the lock's descriptor (it would hold the lock while it runs).
-      setsid env PATH="$path" "$dockerd" \
-        --host="$host" --pidfile="$pidfile" --data-root="$data_root" --exec-root="$exec_root" \
-        --config-file="$dir/daemon.json" \
-        --bridge=none --iptables=false --ip6tables=false \
-        --registry-mirror="$HUB_MIRROR" \
-        >>"$log" 2>&1 </dev/null 8>&- 9>&- &
-      pid=$!
-      ok=0
-      for ((i = 0; i < WAIT * 5; i++)); do
-        if answers; then ok=1; break; fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-          tail -n 10 "$log" >&2
-          die "dockerd of node $name exited (log: $log)"
-        fi
-        sleep 0.2
-      done
-      if [[ $ok -eq 0 ]]; then
-        kill -TERM "$pid" 2>/dev/null || true
-        wait_exit "$pid" 30 || kill -KILL "$pid" 2>/dev/null || true
-        die "dockerd of node $name did not answer at $host within ${WAIT} s (log: $log)"
-      fi
-      info "dockerd PID $pid answers after ${SECONDS} s"
+      unmount_leftovers
+      start_dockerd
     fi
-    desc="pymatrix build node $name (engine $engine)"
-    verb=create
-    [[ -z $(context_host) ]] || verb=update
-    out=$(docker context "$verb" --description "$desc" --docker "host=$host" "$name" 2>&1) ||
-      die "docker context $verb $name failed: $out"
+    ensure_context
+    print_status "$(running_pid)"
+    ;;
+
+  restart)
+    [[ -d $dir ]] || die "no node $name ($dir does not exist; scripts/node.sh start $name)"
+    exec 9>"$dir/.lock"
+    flock 9
+    engine=$(cat "$dir/engine" 2>/dev/null || true)
+    [[ $engine == 20 || $engine == 26 ]] || die "node $name records no engine in $dir/engine"
+    pid=$(running_pid)
+    [[ -n $pid ]] || die "node $name does not run (scripts/node.sh start $name)"
+    engine_setup
+    sig=TERM
+    [[ $kill_arg -eq 0 ]] || sig=KILL
+    echo "==> restarting node $name (SIG$sig to dockerd PID $pid)"
+    stop_dockerd "$pid" "$sig"
+    # a restart after TERM starts clean; after KILL a containerd that outlived the dockerd
+    # is taken over by the new one, as a dockerd restarted after a crash does
+    [[ $sig == KILL ]] || stop_containerd
+    cpid=$(containerd_pid)
+    [[ -z $cpid ]] || info "containerd PID $cpid of the killed dockerd still runs; the new dockerd takes it over"
+    unmount_leftovers
+    start_dockerd
+    ensure_context
     print_status "$(running_pid)"
     ;;
 
@@ -301,27 +405,10 @@ case $cmd in
       info "its dockerd does not run"
       rm -f -- "$pidfile"
     else
-      # dockerd stops its containers (up to its shutdown timeout) and its containerd on TERM.
-      kill -TERM "$pid"
-      SECONDS=0
-      if wait_exit "$pid" "$WAIT"; then
-        info "dockerd (PID $pid) exited after ${SECONDS} s"
-      else
-        info "dockerd (PID $pid) still runs after ${WAIT} s; KILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        wait_exit "$pid" 10 || die "dockerd (PID $pid) survives KILL"
-        # engine 26 bind-mounts its data-root onto itself and unmounts it on a clean exit
-        if mountpoint -q "$data_root"; then umount "$data_root" || info "could not unmount $data_root"; fi
-      fi
-      rm -f -- "$pidfile"
+      stop_dockerd "$pid" TERM
     fi
-    # Its containerd exits with it; one left over (dockerd killed) is stopped here.
-    cpid=$(containerd_pid)
-    if [[ -n $cpid ]]; then
-      info "containerd (PID $cpid) still runs; TERM"
-      kill -TERM "$cpid" 2>/dev/null || true
-      wait_exit "$cpid" 15 || { kill -KILL "$cpid" 2>/dev/null || true; wait_exit "$cpid" 5 || true; }
-    fi
+    stop_containerd
+    unmount_leftovers
     info "data kept in $dir"
     ;;
 

@@ -7,14 +7,15 @@
 
 namespace pymatrix {
 
-/// Process exit codes of the `pymatrix` CLI (documented in README.md, "Exit codes").
+/// Process exit codes of the `pymatrix` CLI (documented in docs/cli.md, "Exit codes").
 enum ExitCode : int {
     exit_ok = 0,              ///< done
     exit_internal = 1,        ///< internal error (a bug, or an unexpected system failure)
     exit_config = 2,          ///< usage or configuration rejected before anything was built
     exit_build_failed = 3,    ///< one or more builds failed (the others finished); a bench run failed
     exit_rejected = 4,        ///< deployment rejected (ISA mismatch, or an unlabelled image)
-    exit_environment = 5,     ///< environment not ready (no docker/buildx, daemon unreachable)
+    exit_environment = 5,     ///< environment not ready (no docker/buildx, daemon unreachable, a base image
+                              ///< that cannot be pulled, a registry that does not answer)
     exit_interrupted = 130,   ///< `build` cancelled by SIGINT (Ctrl-C): 128 + 2, the shell convention
     exit_terminated = 143,    ///< `build` cancelled by SIGTERM: 128 + 15
 };
