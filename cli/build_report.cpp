@@ -1,4 +1,5 @@
 // The summary of `pymatrix build` and its exit code.
+#include <algorithm>
 #include "build_report.hpp"
 #include "output.hpp"
 #include "signals.hpp"
@@ -38,10 +39,14 @@ std::size_t terminal_width() {
 }
 
 void print_summary(const std::vector<Build>& builds, const ScheduleResult& run) {
+    const bool nodes = std::any_of(run.results.begin(), run.results.end(), [](const BuildResult& r) { return !r.node.empty(); });
     std::vector<std::vector<std::string>> rows = {{"NAME", "STATUS", "DURATION", "SIZE", "TAGS"}};
-    for (auto& r : run.results)
+    if (nodes) rows.front().insert(rows.front().begin() + 2, "NODE");
+    for (auto& r : run.results) {
         rows.push_back({r.name, to_string(r.outcome), human_seconds(r.seconds), r.ok() ? human_bytes(r.size_bytes) : "-",
                         r.ok() ? fmt::format("{}", fmt::join(r.tags, " ")) : "-"});
+        if (nodes) rows.back().insert(rows.back().begin() + 2, r.node.empty() ? "-" : r.node);
+    }
     print_table(rows);
     for (std::size_t k = 0; k < run.stages.size(); ++k) {
         const auto& g = run.stages[k];
@@ -49,7 +54,7 @@ void print_summary(const std::vector<Build>& builds, const ScheduleResult& run) 
         std::size_t apt_cached = 0, ran = 0;
         for (auto i : g.builds) {
             const auto& r = run.results[i];
-            if (!r.ran()) continue;
+            if (!r.ran() || (!g.node.empty() && r.node != g.node)) continue;
             ++ran;
             for (auto& step : r.cached_steps)
                 if (step.rfind("build-deps ", 0) == 0 && step.find("apt-get") != std::string::npos) {

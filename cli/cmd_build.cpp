@@ -1,4 +1,4 @@
-// pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME] [--jobs N] [--fail-fast]
+// pymatrix build FILE [--only NAME]... [--log-dir DIR] [--builder NAME]... [--jobs N] [--fail-fast]
 //                [--progress MODE] [--metadata-file F] [--push [--repository R]]
 #include "build_report.hpp"
 #include "commands.hpp"
@@ -20,6 +20,7 @@
 #include <fmt/ranges.h>
 
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <iostream>
 #include <algorithm>
@@ -47,7 +48,9 @@ std::string network_mode(const po::variables_map& vm, const MatrixFile& file) {
 }
 
 /// `build --dry-run`: per shared stage and per build, the commands a run would start, shell-quoted.
-void print_dry_run(const Builder& builder, const std::vector<Build>& builds, const BuildOptions& options, bool push) {
+/// Asks each node for its driver; a node that does not answer is taken as a docker driver, and said so.
+void print_dry_run(const std::vector<std::unique_ptr<DockerDriver>>& nodes, const std::vector<Build>& builds,
+                   const BuildOptions& options, bool push) {
     auto line = [](const std::vector<std::string>& argv) {
         std::vector<std::string> quoted;
         for (auto& a : argv) quoted.push_back(shell_quote(a));
@@ -55,6 +58,19 @@ void print_dry_run(const Builder& builder, const std::vector<Build>& builds, con
     };
     std::cout << "# dry run: nothing is started. A build whose config hash the local store"
               << (push ? " or its registry" : "") << " holds is not built.\n";
+    for (auto& n : nodes) {
+        try {
+            std::cout << fmt::format("# node {}: buildx driver {}\n", n->node_name(), to_string(n->driver()));
+        } catch (const EnvironmentError& e) {
+            n->assume_driver(BuilderDriver::docker);
+            std::cout << fmt::format("# node {}: not asked ({}); the docker driver assumed\n", n->node_name(), e.what());
+        }
+    }
+    if (nodes.size() > 1)
+        std::cout << fmt::format("# {} nodes: each build runs on the first node free for it; shown for node {}, the same "
+                                 "commands on the others with their own docker --context or --builder\n",
+                                 nodes.size(), nodes.front()->node_name());
+    const Builder& builder = *nodes.front();
     for (auto& base : distinct_base_images(builds))
         std::cout << fmt::format("# base image {}: asked once, before any build\n", base)
                   << line(builder.build_command_line(base_probe_request(options.pull))) << "  < context: FROM " << base << "\n";
@@ -71,9 +87,10 @@ void print_dry_run(const Builder& builder, const std::vector<Build>& builds, con
         std::cout << fmt::format("# {} (config hash {})\n", b.name, b.config_hash.substr(0, 12));
         auto commands = build_commands(builder, b, options, push);
         for (std::size_t i = 0; i < commands.size(); ++i)
-            std::cout << line(commands[i]) << (i == 0 ? "  < context: Dockerfile, pymatrix/, " + context_source_name(b)
-                                                      : i == 2 ? std::string("  < context: FROM the image above, isa-features, isa.json")
-                                                               : std::string())
+            std::cout << line(commands[i])
+                      << (i == 0   ? "  < context: Dockerfile + stage pymatrix-build-info, pymatrix/, " + context_source_name(b)
+                          : i == 1 ? std::string("  < the same context + stage pymatrix-labelled, isa-features, isa.json")
+                                   : std::string())
                       << "\n";
     }
 }
@@ -83,13 +100,14 @@ void print_dry_run(const Builder& builder, const std::vector<Build>& builds, con
 int cmd_build(const Args& args) {
     const std::string usage =
         "pymatrix build FILE [--only NAME]... [--jobs N] [--fail-fast] [--progress auto|tty|plain|quiet]\n"
-        "                    [--log-dir DIR] [--builder NAME] [--network default|none|host] [--metadata-file F]\n"
+        "                    [--log-dir DIR] [--builder NAME]... [--network default|none|host] [--metadata-file F]\n"
         "                    [--push] [--repository HOST[:PORT]/PATH] [--dry-run]";
     po::options_description desc("build options");
     desc.add_options()("help,h", "show this help")("only", po::value<std::vector<std::string>>(),
                                                     "build only this build name (repeatable)")(
         "log-dir", po::value<std::string>()->default_value(".pymatrix/logs"), "where each build's full log goes")(
-        "builder", po::value<std::string>()->default_value(""), "docker buildx builder to use")(
+        "builder", po::value<std::vector<std::string>>(),
+        "build node (repeatable): a docker context (its engine) or a buildx builder; builds spread over them")(
         "network", po::value<std::string>(),
         "RUN steps' network: default|none|host (else [defaults].network, else $PYMATRIX_NETWORK, else the builder's)")(
         "dry-run", "print every docker/buildx command each build would run; run nothing")(
@@ -118,19 +136,30 @@ int cmd_build(const Args& args) {
     const bool push = vm.count("push") > 0;
     if (vm.count("repository")) override_repository(builds, vm["repository"].as<std::string>());
     const std::string network = network_mode(vm, file);
-    DockerDriver builder(vm["builder"].as<std::string>());
+    std::vector<std::string> node_names = vm.count("builder") ? vm["builder"].as<std::vector<std::string>>()
+                                                              : std::vector<std::string>{""};
+    for (std::size_t i = 0; i < node_names.size(); ++i)
+        if (std::find(node_names.begin(), node_names.begin() + i, node_names[i]) != node_names.begin() + i)
+            throw ConfigError({}, "--builder", fmt::format("'{}' is given twice", node_names[i]));
+    std::vector<std::unique_ptr<DockerDriver>> drivers;
+    for (auto& n : node_names) drivers.push_back(DockerDriver::for_node(n));
+    const DockerDriver& builder = *drivers.front();
     if (vm.count("dry-run")) {
         BuildOptions dry;
         dry.network = network;
         dry.pull = vm.count("pull") > 0;
         dry.make_jobs = make_jobs_for(std::max(1u, std::thread::hardware_concurrency()),
                                       static_cast<unsigned>(std::min<std::size_t>(jobs, builds.size())));
-        print_dry_run(builder, builds, dry, push);
+        dry.push = push;
+        print_dry_run(drivers, builds, dry, push);
         return exit_ok;
     }
-    builder.require_ready();
+    for (auto& d : drivers) d->require_ready();
     const bool pull = vm.count("pull") > 0;
-    if (auto problems = check_base_images(builder, builds, pull); !problems.empty()) {
+    std::vector<BaseImageProblem> problems;  // every node must be able to get every base
+    for (auto& d : drivers)
+        if (problems.empty()) problems = check_base_images(*d, builds, pull);
+    if (!problems.empty()) {
         std::vector<std::string> lines;  // one per base, where the file names it: a profile, or [defaults]
         for (const auto& p : problems) {
             const Build& user = *std::find_if(builds.begin(), builds.end(), [&](const Build& b) { return b.base_image == p.base_image; });
@@ -156,7 +185,13 @@ int cmd_build(const Args& args) {
     connect(progress, options);
     install_cancel_handlers([&](const std::string& m) { progress.note(m); });
 
-    auto run = run_builds(builder, builds, options);
+    std::vector<BuildNode> nodes;
+    for (std::size_t i = 0; i < drivers.size(); ++i)
+        nodes.push_back({vm.count("builder") ? drivers[i]->node_name() : "", drivers[i].get()});
+    options.on_node_lost = [&](const std::string& node, const std::string& why, const std::string& build) {
+        progress.note(fmt::format("node {} stopped answering ({}); {} moves to another node", node, why, build));
+    };
+    auto run = run_builds(nodes, builds, options);
     clear_cancel_callback();
     progress.finish();
     const auto& results = run.results;

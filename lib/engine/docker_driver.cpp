@@ -1,6 +1,7 @@
 // The docker driver: every docker and buildx verb pymatrix uses, on the docker CLI.
 #include "pymatrix/cancel.hpp"
 #include "pymatrix/docker_driver.hpp"
+#include "pymatrix/image_store.hpp"
 #include "pymatrix/registry_fault.hpp"
 #include "pymatrix/tags.hpp"
 #include "api.hpp"
@@ -36,8 +37,13 @@ std::vector<std::string> build(const BuildRequest& q, const std::string& builder
     if (!q.network.empty()) a.push_back("--network=" + q.network);
     if (q.pull) a.push_back("--pull");
     if (!q.target.empty()) a.insert(a.end(), {"--target", q.target});
-    if (q.output == BuildOutput::load) a.push_back("--load");
-    else a.insert(a.end(), {"--output", "type=cacheonly"});
+    switch (q.output) {
+        case BuildOutput::load: a.push_back("--load"); break;
+        case BuildOutput::push: a.push_back("--push"); break;
+        case BuildOutput::local: a.insert(a.end(), {"--output", "type=local,dest=" + q.local_dest}); break;
+        case BuildOutput::cache_only: a.insert(a.end(), {"--output", "type=cacheonly"}); break;
+    }
+    if (!q.metadata_file.empty()) a.insert(a.end(), {"--metadata-file", q.metadata_file});
     for (auto& t : q.tags) a.insert(a.end(), {"--tag", t});
     for (auto& [k, v] : q.build_args) a.insert(a.end(), {"--build-arg", k + "=" + v});
     for (auto& [k, v] : q.labels) a.insert(a.end(), {"--label", k + "=" + v});
@@ -68,14 +74,58 @@ std::vector<std::string> tag_remote(const std::string& source, const std::string
     return {"buildx", "imagetools", "create", "--tag", ref, source};
 }
 
+std::vector<std::string> inspect_builder(const std::string& builder) {
+    std::vector<std::string> a = {"buildx", "inspect"};
+    if (!builder.empty()) a.push_back(builder);
+    return a;
+}
+
 }  // namespace docker_argv
 
-DockerDriver::DockerDriver(std::string builder) : builder_(std::move(builder)) {
+std::optional<BuilderDriver> driver_from_buildx_inspect(const std::string& text) {
+    static const std::regex line(R"((^|\n)Driver:[ \t]*([A-Za-z0-9_-]+))");
+    std::smatch m;
+    if (!std::regex_search(text, m, line)) return std::nullopt;
+    return parse_builder_driver(m[2].str());
+}
+
+DockerDriver::DockerDriver(std::string builder, std::string context)
+    : builder_(std::move(builder)), context_(std::move(context)) {
     const char* env = std::getenv("PYMATRIX_DOCKER");
     docker_ = resolve_program(env && *env ? env : "docker");
 }
 
+std::unique_ptr<DockerDriver> DockerDriver::for_node(const std::string& name) {
+    DockerDriver probe;
+    if (!name.empty() && run_command(probe.with_docker({"context", "inspect", name})).exit_code == 0)
+        return std::make_unique<DockerDriver>("", name);
+    return std::make_unique<DockerDriver>(name);
+}
+
+std::string DockerDriver::node_name() const {
+    if (!context_.empty()) return context_;
+    return builder_.empty() ? "default" : builder_;
+}
+
+BuilderDriver DockerDriver::driver() const {
+    std::lock_guard<std::mutex> lock(driver_mu_);
+    if (driver_) return *driver_;
+    auto r = run_command(with_docker(docker_argv::inspect_builder(builder_)));
+    if (r.exit_code != 0)
+        throw EnvironmentError(fmt::format("buildx builder '{}' cannot be asked ({}); `docker buildx ls` lists the builders",
+                                           node_name(), reason(r)));
+    driver_ = driver_from_buildx_inspect(r.out);
+    if (!driver_) {  // no daemon: buildx prints an empty Driver and an "Error:" line, with exit 0
+        static const std::regex error_line(R"((^|\n)Error:[ \t]*([^\n]*))");
+        std::smatch m;
+        std::string why = std::regex_search(r.out, m, error_line) ? m[2].str() : util::first_line(r.out);
+        throw EnvironmentError(fmt::format("buildx builder '{}' names no driver pymatrix knows: {}", node_name(), why));
+    }
+    return *driver_;
+}
+
 std::vector<std::string> DockerDriver::with_docker(std::vector<std::string> args) const {
+    if (!context_.empty()) args.insert(args.begin(), {"--context", context_});
     args.insert(args.begin(), docker_);
     return args;
 }
@@ -92,6 +142,18 @@ void DockerDriver::require_ready() const {
     if (b.exit_code != 0)
         throw EnvironmentError(fmt::format("docker buildx is not installed ({}); install it with scripts/setup-engine.sh",
                                            util::first_line(b.err.empty() ? b.out : b.err)));
+    if (driver() == BuilderDriver::docker) return;
+    // a BuildKit container, pod or remote daemon: started (or reached) now, so that a builder that
+    // cannot run fails here with its own reason, not as a base image that "cannot be pulled"
+    auto boot = run_command(with_docker({"buildx", "inspect", "--bootstrap", builder_}));
+    if (boot.exit_code != 0)
+        throw EnvironmentError(fmt::format("buildx builder '{}' ({} driver) does not start: {}", node_name(),
+                                           to_string(*driver_), util::last_line(boot.err.empty() ? boot.out : boot.err)));
+}
+
+void DockerDriver::assume_driver(BuilderDriver driver) const {
+    std::lock_guard<std::mutex> lock(driver_mu_);
+    driver_ = driver;
 }
 
 std::vector<std::string> DockerDriver::build_command_line(const BuildRequest& request) const {
@@ -105,12 +167,19 @@ int DockerDriver::build(const BuildRequest& request, const InputWriter& context,
 std::optional<nlohmann::json> DockerDriver::inspect_local(const std::string& ref) const {
     // fast path: GET /images/{name}/json on the daemon's socket (what `docker image inspect` does
     // after its own start-up); any transport problem falls through to the CLI, which explains it
-    if (auto sock = detail::engine_socket(); sock && !std::getenv("PYMATRIX_DOCKER")) {
+    // (the socket of this driver's context, resolved as the CLI does). Size: the unpacked layers on
+    // both image stores, from the history where the store's Size is not that (image_store.hpp)
+    if (auto sock = detail::engine_socket(context_); sock && !std::getenv("PYMATRIX_DOCKER")) {
         if (auto res = detail::api_get(*sock, "/images/" + detail::path_escape(ref) + "/json")) {
             if (res->status == 404) return std::nullopt;
             if (res->status == 200) {
                 try {
-                    return nlohmann::json::parse(res->body);
+                    auto doc = nlohmann::json::parse(res->body);
+                    std::optional<nlohmann::json> history;
+                    if (needs_history(doc))
+                        if (auto h = detail::api_get(*sock, "/images/" + detail::path_escape(doc.value("Id", ref)) + "/history"))
+                            if (h->status == 200) history = nlohmann::json::parse(h->body, nullptr, false);
+                    return normalize_local_image(std::move(doc), history);
                 } catch (const nlohmann::json::exception&) {
                 }
             }
@@ -124,7 +193,14 @@ std::optional<nlohmann::json> DockerDriver::inspect_local(const std::string& ref
                                            "(scripts/setup-engine.sh starts one)", ref, util::first_line(r.err)));
     }
     try {
-        return nlohmann::json::parse(r.out);
+        auto doc = nlohmann::json::parse(r.out);
+        std::optional<nlohmann::json> history;
+        if (needs_history(doc)) {
+            auto h = run_command(with_docker({"image", "history", "--no-trunc", "--human=false", "--format", "{{.Size}}",
+                                              doc.value("Id", ref)}), "", OnCancel::finish);
+            if (h.exit_code == 0) history = history_from_cli(h.out);
+        }
+        return normalize_local_image(std::move(doc), history);
     } catch (const nlohmann::json::exception& e) {
         throw Error(fmt::format("docker image inspect {}: unreadable output: {}", ref, e.what()));
     }

@@ -1,9 +1,12 @@
-// One build, as five steps: build the image (temporary tag) -> check the PGO training run ->
-// read build-info back -> label and tag -> verify the labels against the image. The temporary
-// tag is held by a guard; a failure or cancel at any step leaves no tag that lies.
+// One build, as five steps: build the image and export its build-info.json -> check the PGO
+// training run -> read build-info -> build the labelled image (the same Dockerfile plus the ISA
+// record, every earlier step a cache hit) with the final tags, loaded or pushed -> verify the
+// labels against the image. No image passes through the local store between the steps, so any
+// buildx driver can run them; a failure or cancel at any step leaves no tag that lies.
 #include "pymatrix/build.hpp"
 #include "pymatrix/cancel.hpp"
 #include "pymatrix/render.hpp"
+#include "pymatrix/tags.hpp"
 #include "buildkit_progress.hpp"
 #include "failure_scan.hpp"
 #include "util/text.hpp"
@@ -13,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -29,42 +33,54 @@ struct StepCancelled {
     std::string during;
 };
 
-/// A local tag removed when the guard goes out of scope, however the build ends.
-class TemporaryTag {
-public:
-    TemporaryTag(const Builder& builder, std::string ref) : builder_(builder), ref_(std::move(ref)) {}
-    ~TemporaryTag() {
-        try {
-            builder_.remove_tags({ref_});
-        } catch (...) {  // the engine went away: nothing left to remove it from
-        }
-    }
-    TemporaryTag(const TemporaryTag&) = delete;
-    TemporaryTag& operator=(const TemporaryTag&) = delete;
-    const std::string& ref() const { return ref_; }
+/// Where step 1's local output goes: <log dir>/<name>.build-info/ (absolute).
+fs::path build_info_dir(const Build& build, const BuildOptions& options) {
+    return fs::absolute(options.log_dir / (build.name + ".build-info"));
+}
 
-private:
-    const Builder& builder_;
-    std::string ref_;
-};
+/// buildx's --metadata-file of the labelled build when it pushes: <log dir>/<name>.metadata.json.
+fs::path push_metadata_path(const Build& build, const BuildOptions& options) {
+    return fs::absolute(options.log_dir / (build.name + ".metadata.json"));
+}
 
-/// Step 1's request: the image under the temporary tag, with the build's network and make -j.
-BuildRequest image_request(const std::string& tag, const BuildOptions& options) {
+/// What steps 1 and 4 share, so that step 4 finds step 1's steps in the builder's cache: the
+/// network, --pull and MAKE_JOBS (a build argument the make step reads: a different value would
+/// be another cache key).
+BuildRequest common_request(const BuildOptions& options) {
     BuildRequest request;
-    request.tags = {tag};
     request.network = options.network;
     request.pull = options.pull;
     if (options.make_jobs > 0) request.build_args.push_back({"MAKE_JOBS", std::to_string(options.make_jobs)});
     return request;
 }
 
-/// Step 3's request: Debian's cat, not the ISA guard (the unlabelled image has no ISA record yet).
-RunRequest build_info_request(const std::string& image) {
-    RunRequest cat;
-    cat.image = image;
-    cat.entrypoint = "cat";
-    cat.command = {build_info_path};
-    return cat;
+/// Step 1's request: the build-info stage to a local directory; the image itself stays in the cache.
+BuildRequest image_request(const Build& build, const BuildOptions& options) {
+    BuildRequest request = common_request(options);
+    request.target = build_info_stage;
+    request.output = BuildOutput::local;
+    request.local_dest = build_info_dir(build, options).string();
+    return request;
+}
+
+/// Whether the labelled image goes straight to the registry: with --push on a builder whose
+/// images do not land in the engine's store (any driver but docker).
+bool pushes_from_builder(const Builder& builder, const BuildOptions& options) {
+    return options.push && builder.driver() != BuilderDriver::docker;
+}
+
+/// Step 4's request (labelling_request() plus what the image build had).
+BuildRequest labelled_request(const Builder& builder, const Build& build, const BuildOptions& options,
+                              const std::map<std::string, std::string>& labels) {
+    BuildRequest request = common_request(options);
+    BuildRequest labelled = labelling_request(build, labels);
+    request.tags = labelled.tags;
+    request.labels = labelled.labels;
+    if (pushes_from_builder(builder, options)) {
+        request.output = BuildOutput::push;
+        request.metadata_file = push_metadata_path(build, options).string();
+    }
+    return request;
 }
 
 /// Step 5's request: the interpreter itself, not through the ISA guard: this host ran it during
@@ -78,7 +94,30 @@ RunRequest verify_request(const std::string& tag) {
     return config_args;
 }
 
-std::string unlabelled_tag(const Build& build) { return "pymatrix-unlabelled:" + build.config_hash.substr(0, 16); }
+/// Whether buildx's own error says the builder's engine went away mid-build (a daemon restarted or
+/// killed: BuildKit's gRPC stream ends "Unavailable ... error reading from server: EOF"), rather
+/// than a step of the build failing.
+bool engine_went_away(const std::string& why) {
+    static const std::regex gone(R"(code = Unavailable|Unavailable: |error reading from server|transport is closing|)"
+                                 R"(Cannot connect to the Docker daemon|connection reset by peer)");
+    return std::regex_search(why, gone);
+}
+
+/// A failed build's explanation, said plainly when the engine went away.
+std::string failure_text(const std::string& explained) {
+    if (!engine_went_away(explained)) return explained;
+    return "the builder's engine went away during the build (restarted or stopped?); nothing of it was kept, "
+           "re-run when it answers: " + explained;
+}
+
+/// The whole text of a file, std::nullopt when it cannot be read.
+std::optional<std::string> read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 /// What the steps of one build share.
 struct Steps {
@@ -93,14 +132,16 @@ struct Steps {
         if (cancel_requested()) throw StepCancelled{during};
     }
 
-    /// Step 1: the image build of the streamed context, under the temporary tag only.
-    void build_image(const std::string& tag) {
-        BuildRequest request = image_request(tag, options);
+    /// Step 1: the image build of the streamed context; only build-info.json leaves the builder.
+    void build_image() {
+        BuildRequest request = image_request(build, options);
+        std::error_code ec;
+        fs::remove_all(request.local_dest, ec);  // an earlier run's file must not be read as this one's
         log << "== " << util::join(builder.build_command_line(request), " ") << "\n";
         BuildkitProgress progress;
         std::string last_step;
         int rc = builder.build(
-            request, [&](const ByteSink& write) { write_build_context(build, write); },
+            request, [&](const ByteSink& write) { write_build_info_context(build, write); },
             [&](const std::string& line) {
                 log << line << '\n' << std::flush;  // the log can be followed while the build runs
                 scan.add(line);
@@ -108,7 +149,8 @@ struct Steps {
             });
         log.flush();
         check_cancel("the image build");
-        if (rc != 0) throw StepFailed{fmt::format("{} (exit {}; full log: {})", scan.explain(), rc, result.log.string())};
+        if (rc != 0)
+            throw StepFailed{fmt::format("{} (exit {}; full log: {})", failure_text(scan.explain()), rc, result.log.string())};
     }
 
     void on_progress(const ProgressEvent& e, std::string& last_step) {
@@ -134,48 +176,71 @@ struct Steps {
     /// Step 2: a failing PGO training run does not fail CPython's make (`|| true`): it fails the build.
     void check_pgo_training() const {
         if (!build.settings.pgo) return;
-        std::ifstream in(result.log);
-        std::stringstream text;
-        text << in.rdbuf();
-        auto failed = pgo_failed_tests(text.str());
+        auto failed = pgo_failed_tests(read_text(result.log).value_or(""));
         if (!failed.empty())
             throw StepFailed{fmt::format("the PGO training run (PROFILE_TASK) had failing tests: {}; the image "
                                          "would not be profile-trained as asked (full log: {})",
                                          util::join(failed, " "), result.log.string())};
     }
 
-    /// Step 3: what was really built, read from the image.
-    BuildInfo read_build_info(const std::string& image) {
+    /// Step 3: what was really built, as buildinfo.py wrote it inside the image (step 1's output).
+    BuildInfo read_build_info() {
         check_cancel("the image build");
-        auto run = builder.run(build_info_request(image));
+        const fs::path file = build_info_dir(build, options) / "build-info.json";
+        auto text = read_text(file);
         BuildInfo info;
         try {
-            if (run.exit_code != 0) throw Error("cannot read " + std::string(build_info_path) + ": " + run.err);
-            info = parse_build_info(nlohmann::json::parse(run.out));
+            if (!text) throw Error(fmt::format("the builder exported no {}", file.string()));
+            info = parse_build_info(nlohmann::json::parse(*text));
         } catch (const std::exception& e) {
             throw StepFailed{fmt::format("reading build info: {}", e.what())};
         }
-        log << "== build-info: " << run.out << "\n";
+        log << "== build-info: " << *text << "\n";
         return info;
     }
 
-    /// Step 4: the labelled image, FROM the unlabelled one, with the final tags.
-    void label(const std::string& unlabelled, const BuildInfo& info) {
+    /// Step 4: the labelled image with the final tags, loaded into the engine's store or (with
+    /// --push on a builder of another driver) pushed from the builder.
+    void label(const BuildInfo& info) {
         check_cancel("reading build info");
         result.labels = labels_for(build, info, now_rfc3339());
+        BuildRequest request = labelled_request(builder, build, options, result.labels);
+        if (!request.metadata_file.empty()) fs::remove(request.metadata_file);
+        log << "== " << util::join(builder.build_command_line(request), " ") << "\n";
         int rc = builder.build(
-            labelling_request(build, result.labels),
-            [&](const ByteSink& write) { write_label_context(unlabelled, info, write); },
+            request, [&](const ByteSink& write) { write_labelled_context(build, info, write); },
             [&](const std::string& line) {
                 log << line << '\n';
                 scan.add(line);
             });
         if (rc != 0 && cancel_requested()) throw StepCancelled{"labelling"};
-        if (rc != 0) throw StepFailed{fmt::format("labelling failed: {} (full log: {})", scan.explain(), result.log.string())};
+        if (rc != 0)
+            throw StepFailed{fmt::format("labelling failed: {} (full log: {})", failure_text(scan.explain()), result.log.string())};
+        if (request.output == BuildOutput::push) record_push(request.metadata_file);
     }
 
-    /// Step 5: labels are truth: the config-args label against sysconfig inside the tagged image.
-    void verify() {
+    /// After a labelled build that pushed: the manifest digest buildx wrote to its metadata file.
+    void record_push(const std::string& metadata_file) {
+        std::string digest;
+        try {
+            if (auto text = read_text(metadata_file))
+                digest = nlohmann::json::parse(*text).value("containerimage.digest", "");
+        } catch (const nlohmann::json::exception&) {
+        }
+        if (digest.rfind("sha256:", 0) != 0)
+            throw StepFailed{fmt::format("the builder pushed {} but wrote no manifest digest to {}", build.tags.front(),
+                                         metadata_file)};
+        result.digest = digest;
+        result.pushed = repository_of(build.tags.back()) + "@" + digest;
+        result.push = PushState::pushed;
+    }
+
+    /// Step 5: labels are truth. A loaded image: the config-args label against sysconfig's
+    /// CONFIG_ARGS run inside the tagged image. A pushed one (nothing local to run): the labels the
+    /// registry serves for every tag against build-info's, which buildinfo.py read from sysconfig
+    /// inside the image, and the digest against the one pushed.
+    void verify(const BuildInfo& info) {
+        if (result.push == PushState::pushed) return verify_pushed(info);
         const std::string& tag = build.tags.front();
         auto inspected = builder.inspect_local(tag);
         auto real = builder.run(verify_request(tag));
@@ -187,6 +252,26 @@ struct Steps {
                                          label_value, real.out)};
         result.image_id = inspected->value("Id", "");
         result.size_bytes = inspected->value("Size", std::uint64_t{0});
+        result.tags = build.tags;
+    }
+
+    void verify_pushed(const BuildInfo& info) {
+        for (const auto& tag : build.tags) {
+            std::optional<RegistryImage> served;
+            try {
+                served = builder.inspect_remote(tag);
+            } catch (const EnvironmentError& e) {
+                throw StepFailed{fmt::format("label check failed: {}", e.what())};
+            }
+            std::string value = served ? (served->labels.count(label::config_args) ? served->labels.at(label::config_args)
+                                                                                 : "<absent>")
+                                       : "<not in the registry>";
+            if (!served || served->digest != result.digest || value != info.config_args)
+                throw StepFailed{fmt::format("label check failed: the registry serves {} as {} with io.pymatrix.config-args "
+                                             "[{}]; pushed {} built with CONFIG_ARGS [{}]",
+                                             tag, served ? served->digest : "nothing", value, result.digest, info.config_args)};
+        }
+        result.image_id = result.digest;
         result.tags = build.tags;
     }
 
@@ -223,10 +308,12 @@ BuildRequest labelling_request(const Build& build, const std::map<std::string, s
 
 std::vector<std::vector<std::string>> build_commands(const Builder& builder, const Build& build,
                                                     const BuildOptions& options, bool push) {
-    const std::string tag = unlabelled_tag(build);
-    std::vector<std::vector<std::string>> out = {builder.build_command_line(image_request(tag, options)),
-                                                 builder.run_command_line(build_info_request(tag))};
-    out.push_back(builder.build_command_line(labelling_request(build, {{"io.pymatrix.*", "<read back from the image>"}})));
+    BuildOptions with_push = options;
+    with_push.push = push;
+    std::vector<std::vector<std::string>> out = {builder.build_command_line(image_request(build, with_push))};
+    out.push_back(builder.build_command_line(
+        labelled_request(builder, build, with_push, {{"io.pymatrix.*", "<read from build-info.json>"}})));
+    if (pushes_from_builder(builder, with_push)) return out;  // pushed by the build; verified in the registry
     out.push_back(builder.run_command_line(verify_request(build.tags.front())));
     if (push)
         for (auto& t : build.tags) out.push_back(builder.push_command_line(t));
@@ -247,13 +334,12 @@ BuildResult build_one(const Builder& builder, const Build& build, const BuildOpt
     log << fmt::format("== pymatrix: build {} (config hash {})\n", build.name, build.config_hash);
     Steps steps{builder, build, options, r, log, {}};
     try {
-        TemporaryTag unlabelled(builder, unlabelled_tag(build));
-        steps.build_image(unlabelled.ref());
+        steps.build_image();
         steps.check_pgo_training();
-        BuildInfo info = steps.read_build_info(unlabelled.ref());
+        BuildInfo info = steps.read_build_info();
         try {
-            steps.label(unlabelled.ref(), info);
-            steps.verify();
+            steps.label(info);
+            steps.verify(info);
         } catch (const StepFailed&) {
             steps.remove_own_tags();
             throw;
@@ -266,7 +352,7 @@ BuildResult build_one(const Builder& builder, const Build& build, const BuildOpt
         steps.remove_own_tags();
         r.outcome = BuildOutcome::cancelled;
         r.error = fmt::format("cancelled during {}", c.during);
-        log << fmt::format("== pymatrix: {} cancelled during {}; temporary tag removed\n", build.name, c.during);
+        log << fmt::format("== pymatrix: {} cancelled during {}; no tag of it left\n", build.name, c.during);
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     log << fmt::format("== pymatrix: {} {} after {:.1f} s{}\n", build.name, r.ok() ? "built" : "FAILED", r.seconds,

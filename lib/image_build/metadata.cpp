@@ -30,6 +30,7 @@ nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& b
         j["stage_seconds"] = r->stage_seconds;
         j["cached_steps"] = r->cached_steps;
         j["log"] = r->log.string();
+        j["node"] = r->node.empty() ? nlohmann::json(nullptr) : nlohmann::json(r->node);
     }
     return doc;
 }

@@ -8,7 +8,7 @@
 namespace pymatrix {
 
 void push_build(const Builder& builder, const Build& build, BuildResult& result) {
-    if (!result.ok() || result.push == PushState::in_registry) return;
+    if (!result.ok() || result.push != PushState::not_pushed) return;  // in the registry, or pushed by the builder
     std::string digest;
     for (const auto& tag : build.tags) {
         auto w = builder.push(tag);

@@ -23,6 +23,7 @@ std::string SharedStage::describe() const {
     std::string d = base_image + ", " + source_name;
     if (!build_packages.empty()) d += ", packages: " + util::join(build_packages, " ");
     if (!toolchain_packages.empty()) d += ", toolchain: " + util::join(toolchain_packages, " ");
+    if (!node.empty()) d += ", on node " + node;
     return d;
 }
 

@@ -52,26 +52,46 @@ std::vector<fs::path> write_build_dirs(const std::vector<Build>& builds, const f
     }
 }
 
-void write_build_context(const Build& b, const std::function<void(const char*, std::size_t)>& sink) {
+namespace {
+
+/// The build context of `b` with `more` appended to its Dockerfile and `extra` files added.
+void write_extended_context(const Build& b, const std::string& more, const std::vector<ContextFile>& extra,
+                           const std::function<void(const char*, std::size_t)>& sink) {
     if (b.python.source_path.empty())
         throw Error(fmt::format("{}: source '{}' is a URL; fetch it first", b.name, b.python.source));
     render::TarWriter tar(sink);
-    for (auto& f : render_context_files(b)) tar.add(f.path, f.content, f.mode);
+    for (auto& f : render_context_files(b)) tar.add(f.path, f.path == "Dockerfile" ? f.content + more : f.content, f.mode);
+    for (auto& f : extra) tar.add(f.path, f.content, f.mode);
     tar.add_file(context_source_name(b), b.python.source_path, b.python.sha256);
     tar.finish();
 }
 
-void write_label_context(const std::string& from_image, const BuildInfo& info,
-                         const std::function<void(const char* data, std::size_t size)>& sink) {
-    render::TarWriter tar(sink);
-    tar.add("Dockerfile", "FROM " + from_image + "\nCOPY isa-features isa.json /usr/local/share/pymatrix/\n");
+}  // namespace
+
+void write_build_context(const Build& b, const std::function<void(const char*, std::size_t)>& sink) {
+    write_extended_context(b, "", {}, sink);
+}
+
+void write_build_info_context(const Build& b, const std::function<void(const char*, std::size_t)>& sink) {
+    write_extended_context(b,
+                           fmt::format("\n# --- pymatrix: build-info.json alone, read back through a local output\n"
+                                       "FROM scratch AS {}\nCOPY --from=runtime {} /build-info.json\n",
+                                       build_info_stage, build_info_path),
+                           {}, sink);
+}
+
+void write_labelled_context(const Build& b, const BuildInfo& info, const std::function<void(const char*, std::size_t)>& sink) {
     std::vector<std::string> features(info.features.begin(), info.features.end());
-    tar.add("isa-features", util::join(features, " ") + "\n");
     nlohmann::json isa = {{"arch", info.arch}, {"level", info.level}, {"features", features},
                           {"march_requested", info.march_requested}, {"march_resolved", info.march_resolved},
                           {"build_host_cpu", info.build_host_cpu}};
-    tar.add("isa.json", isa.dump(1) + "\n");
-    tar.finish();
+    write_extended_context(b,
+                           "\n# --- pymatrix: the ISA record the entrypoint guard reads; labels come with the build\n"
+                           "FROM runtime AS pymatrix-labelled\n"
+                           "COPY pymatrix/isa-features pymatrix/isa.json /usr/local/share/pymatrix/\n",
+                           {{"pymatrix/isa-features", util::join(features, " ") + "\n", 0644},
+                            {"pymatrix/isa.json", isa.dump(1) + "\n", 0644}},
+                           sink);
 }
 
 void write_base_probe_context(const std::string& base_image,

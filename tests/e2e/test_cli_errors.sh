@@ -137,20 +137,42 @@ M="$REPO/matrices/quickstart.toml"
 PYMATRIX_NETWORK= DOCKER_HOST=unix:///nonexistent/docker.sock run "$PYMATRIX" build "$M" --dry-run
 assert_eq 0 "$rc" "build --dry-run exits 0 without a daemon ($err)"
 assert_not_contains "$out" "--network=host" "dry run: no --network=host unless asked"
-assert_eq 2 "$(grep -c -- '--load --tag pymatrix-unlabelled:' <<<"$out")" "dry run: one image build per build"
+assert_eq 2 "$(grep -c -- '--target pymatrix-build-info --output type=local,dest=' <<<"$out")" \
+    "dry run: one image build per build, build-info.json through a local output"
+assert_eq 2 "$(grep -c -- ' --load --tag pymatrix/cpython:' <<<"$out")" "dry run: one labelled build per build, loaded"
+assert_contains "$out" "# node default: not asked (buildx builder 'default' names no driver pymatrix knows: Cannot connect to the Docker daemon" \
+    "dry run without a daemon: the driver not asked, said so"
 assert_contains "$out" "buildx build --progress=plain --target source --output type=cacheonly -" "dry run: the shared stage"
 assert_contains "$out" "--entrypoint python3 pymatrix/cpython:3.13.5-opt-v3 -c" "dry run: the label check"
 assert_eq 1 "$(grep -c '^# base image debian:bookworm-slim: asked once' <<<"$out")" "dry run: the base asked once"
 assert_not_contains "$out" "--pull" "dry run: no --pull unless asked"
 PYMATRIX_NETWORK= run "$PYMATRIX" build "$M" --dry-run --pull
-assert_eq 4 "$(grep -c -- 'buildx build --progress=plain --pull --' <<<"$out")" \
-    "--pull: the base question, the shared stage and two image builds"
-assert_eq 2 "$(grep -c -- '--pull --load --tag pymatrix-unlabelled:' <<<"$out")" "--pull: every image build"
+assert_eq 6 "$(grep -c -- 'buildx build --progress=plain --pull --' <<<"$out")" \
+    "--pull: the base question, the shared stage, two image builds and two labelled builds"
+assert_eq 2 "$(grep -c -- '--pull --target pymatrix-build-info' <<<"$out")" "--pull: every image build"
 PYMATRIX_NETWORK= run "$PYMATRIX" build "$M" --only 3.13-default --dry-run --network host --push
-assert_contains "$out" "buildx build --progress=plain --network=host --load --tag pymatrix-unlabelled:" "--network host reaches the build"
+assert_contains "$out" "buildx build --progress=plain --network=host --target pymatrix-build-info" "--network host reaches the build"
 assert_eq 2 "$(grep -c -- '/docker push pymatrix/cpython:3.13.5-default' <<<"$out")" "dry run --push: one push per tag"
+# a docker-container builder (buildx's own, never started here: its moby/buildkit image cannot be
+# fetched): the dry run shows the labelled build pushed from the builder, no docker run, no push
+docker buildx rm pymatrix-e2e-dc >/dev/null 2>&1 || true
+docker buildx create --name pymatrix-e2e-dc --driver docker-container >/dev/null
+PYMATRIX_NETWORK= run "$PYMATRIX" build "$M" --only 3.13-default --dry-run --push --builder pymatrix-e2e-dc
+assert_contains "$out" "# node pymatrix-e2e-dc: buildx driver docker-container" "docker-container: the driver asked"
+assert_contains "$out" "buildx build --progress=plain --builder pymatrix-e2e-dc --push --metadata-file " \
+    "docker-container --push: the labelled build pushes from the builder"
+assert_not_contains "$out" " run --rm" "docker-container --push: no docker run"
+assert_not_contains "$out" "docker push" "docker-container --push: no docker push"
+assert_not_contains "$out" "--load" "docker-container --push: nothing through the local store"
+run "$PYMATRIX" build "$M" --only 3.13-default --push --builder pymatrix-e2e-dc
+assert_eq 5 "$rc" "a builder that cannot start exits 5"
+assert_contains "$err" "buildx builder 'pymatrix-e2e-dc' (docker-container driver) does not start: " "said as the builder's fault"
+docker buildx rm pymatrix-e2e-dc >/dev/null 2>&1 || true
+run "$PYMATRIX" build "$M" --dry-run --builder default --builder default
+assert_eq 2 "$rc" "a node given twice exits 2"
 PYMATRIX_NETWORK=host run "$PYMATRIX" build "$M" --only 3.13-default --dry-run
 assert_contains "$out" "--network=host --load" "\$PYMATRIX_NETWORK sets the mode"
+assert_contains "$out" "# node default: buildx driver docker" "dry run: the node's driver"
 run "$PYMATRIX" build "$M" --dry-run --network bridge
 assert_eq 2 "$rc" "an unknown --network exits 2"
 assert_eq "pymatrix: --network: 'bridge' is not a network mode of docker buildx build (default, none or host)" "$err" \

@@ -106,7 +106,7 @@ assert_eq "$(docker image inspect --format '{{index .Config.Labels "io.pymatrix.
     "$(jq -r .decoded.isa.level <<<"$out")" "inspect of the archive: the image's own ISA level label"
 
 # a real local registry (Debian's docker-registry), started and stopped here
-port=$((5100 + RANDOM % 800))
+port=$(e2e_port 5100 800)
 PYMATRIX_REGISTRY_PORT=$port "$REPO/scripts/registry.sh" start "$TMP/registry" >/dev/null
 trap 'PYMATRIX_REGISTRY_PORT='$port' "$REPO/scripts/registry.sh" stop "$TMP/registry" >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
 REF=127.0.0.1:$port/pymatrix/cpython:3.13.5-opt-v3

@@ -11,7 +11,7 @@ cd "$TMP"
 M="$REPO/matrices/quickstart.toml"
 ONLY=(--only 3.13-default)
 
-port=$((6100 + RANDOM % 800))   # test_isa_gate.sh uses 5100-5899
+port=$(e2e_port 6100 800)   # test_isa_gate.sh uses 5100-5899 (both +20000 on a build node: lib.sh)
 REG="$TMP/registry"
 PYMATRIX_REGISTRY_PORT=$port "$REPO/scripts/registry.sh" start "$REG" >/dev/null
 trap 'PYMATRIX_REGISTRY_PORT='$port' "$REPO/scripts/registry.sh" stop "$REG" >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
@@ -84,6 +84,11 @@ assert_not_contains "$out" "log:" "no build ran"
 digest="$(jq -r '.builds[0].digest' "$TMP/meta.json")"
 [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || fail "metadata digest [$digest]"
 ok "metadata records the manifest digest"
+if [[ $ENGINE_STORE == containerd ]]; then  # it pushes the image's index as stored (docs/images.md)
+    assert_eq "$local_id" "$digest" "containerd store: the pushed digest is the image's own ID"
+else  # 20.10 writes a Docker v2 manifest at push time; its ID is the config digest
+    assert_not_contains "$digest" "$local_id" "graph driver: the pushed digest is not the image ID"
+fi
 assert_eq "$R@$digest" "$(jq -r '.builds[0].pushed' "$TMP/meta.json")" "metadata records the pushed reference"
 assert_eq "cached" "$(jq -r '.builds[0].status' "$TMP/meta.json")" "metadata status"
 assert_eq "$local_id" "$(jq -r '.builds[0].image_id' "$TMP/meta.json")" "metadata image id is the local image"
@@ -95,8 +100,7 @@ assert_contains "$out" "pushed 3.13-default: $R@$digest" "the summary names the 
 assert_eq "[\"3.13.5-default\",\"3.13.5-default-$h12\"]" "$(curl -sf "$API/tags/list" | jq -c '.tags | sort')" \
     "registry tags/list"
 for tag in 3.13.5-default "3.13.5-default-$h12"; do
-    served="$(curl -sfI -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "$API/manifests/$tag" |
-        tr -d '\r' | sed -n 's/^Docker-Content-Digest: //Ip')"
+    served="$(manifest_digest "$API/manifests/$tag")"
     assert_eq "$digest" "$served" "the registry serves $tag as the recorded digest"
 done
 
@@ -158,7 +162,6 @@ docker image rm "$R:3.13.5-default" "$plain" >/dev/null
 run "$PYMATRIX" build "$M" "${ONLY[@]}" --push --repository "$R"
 assert_eq 0 "$rc" "build --push with a moved readable tag exits 0 ($err)"
 assert_contains "$out" "3.13-default  cached" "still cached: the hash tag holds the config"
-served="$(curl -sfI -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "$API/manifests/3.13.5-default" |
-    tr -d '\r' | sed -n 's/^Docker-Content-Digest: //Ip')"
+served="$(manifest_digest "$API/manifests/3.13.5-default")"
 assert_eq "$digest" "$served" "the readable tag names the build's image again"
 done_testing

@@ -8,6 +8,8 @@
 #include "pymatrix/labels.hpp"
 #include "pymatrix/render.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -38,6 +40,7 @@ public:
     std::string build_info_config_args;        ///< "" = reported_config_args
     /// base image -> the error line a build `FROM` it prints (the builder cannot get that base)
     std::map<std::string, std::string> unobtainable_bases;
+    BuilderDriver driver_kind = BuilderDriver::docker;  ///< what driver() answers
 
     // --- what happened ---
     mutable std::mutex mu;
@@ -47,6 +50,8 @@ public:
     mutable std::vector<BuildRequest> builds;                ///< every build request, in order
     mutable std::vector<std::string> removed;                ///< every remove_tags reference, in order
     mutable std::vector<std::string> pushes;                 ///< every push reference, in order
+    mutable int pushes_from_builder = 0;                      ///< labelled builds that pushed (BuildOutput::push)
+    mutable std::map<std::string, FakeImage> cache;          ///< the builder's cache: stages -> what they built
 
     /// Puts a labelled image in the store under `refs` (an earlier build's).
     std::string add_image(const std::vector<std::string>& refs, std::map<std::string, std::string> labels) {
@@ -76,6 +81,7 @@ public:
     }
 
     void require_ready() const override {}
+    BuilderDriver driver() const override { return driver_kind; }
 
     std::vector<std::string> build_command_line(const BuildRequest& request) const override {
         std::vector<std::string> argv = {"fake-build"};
@@ -116,11 +122,15 @@ public:
         if (request.output == BuildOutput::cache_only) return 0;
         on_line("#5 [build 2/2] RUN make -j2");
         on_line("#5 DONE 10.0s");
-        std::lock_guard<std::mutex> lock(mu);
-        std::string id = next_id();
         std::string info_args = build_info_config_args.empty() ? reported_config_args : build_info_config_args;
-        images[id] = {id, {}, reported_config_args, build_info(info_args)};
-        for (auto& t : request.tags) tags[t] = id;
+        std::string info = build_info(info_args);
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            cache[stages_of(bytes)] = {"", {}, reported_config_args, info};
+        }
+        if (request.output != BuildOutput::local) return 0;
+        std::filesystem::create_directories(request.local_dest);
+        std::ofstream(std::filesystem::path(request.local_dest) / "build-info.json") << info;
         return 0;
     }
 
@@ -204,7 +214,7 @@ public:
         }
         const std::string& id = tags.at(ref);
         w.ok = true;
-        w.digest = "sha256:" + std::string(64 - id.size() + 7, '0') + id.substr(7);
+        w.digest = digest_of(id);
         registry[ref] = {ref, w.digest, images.at(id).labels};
         return w;
     }
@@ -240,21 +250,37 @@ private:
             .dump();
     }
 
-    /// The labelling build: a new image FROM the one its context's Dockerfile names (the tar
-    /// holds "FROM REF\n" in clear), with the request's labels and tags.
+    /// The Dockerfile stages every build of one context shares: its text from the first FROM up to
+    /// pymatrix's appended stage (step 1's build-info export, step 4's labelled stage); the tar
+    /// header before it holds the Dockerfile's size, which the appended stage changes.
+    static std::string stages_of(const std::string& context) {
+        auto from = context.find("FROM ");
+        return context.substr(from, context.find("# --- pymatrix:") - from);
+    }
+
+    /// The labelled build: the image the image build left in the cache (its stages), with the
+    /// request's labels and tags, loaded into the store or pushed (BuildOutput::push, digest in
+    /// the metadata file as buildx writes it).
     int label_build(const BuildRequest& request, const std::string& context, const LineSink& on_line) const {
-        auto at = context.find("FROM ");
-        if (at == std::string::npos) return 1;
-        std::string ref = context.substr(at + 5, context.find('\n', at) - at - 5);
-        on_line("#1 [1/2] FROM " + ref);
+        on_line("#1 [runtime 1/5] FROM docker.io/library/debian:bookworm-slim");
+        on_line("#1 CACHED");
         std::lock_guard<std::mutex> lock(mu);
-        if (!tags.count(ref)) return 1;
-        std::string from = tags.at(ref);
+        auto cached = cache.find(stages_of(context));
+        if (cached == cache.end()) return 1;  // the fake does not build twice
         std::string id = next_id();
-        images[id] = {id, request.labels, images.at(from).config_args, images.at(from).build_info};
-        for (auto& t : request.tags) tags[t] = id;
+        images[id] = {id, request.labels, cached->second.config_args, cached->second.build_info};
+        if (request.output == BuildOutput::load) {
+            for (auto& t : request.tags) tags[t] = id;
+            return 0;
+        }
+        std::string digest = digest_of(id);
+        for (auto& t : request.tags) registry[t] = {t, digest, request.labels};
+        pushes_from_builder += 1;
+        std::ofstream(request.metadata_file) << nlohmann::json{{"containerimage.digest", digest}}.dump();
         return 0;
     }
+
+    static std::string digest_of(const std::string& id) { return "sha256:" + std::string(64 - id.size() + 7, '0') + id.substr(7); }
 };
 
 }  // namespace pymatrix::testing

@@ -89,7 +89,7 @@ struct CancelReset {
 
 }  // namespace
 
-TEST_CASE("build_one: build, read back, label, verify; the temporary tag is gone") {
+TEST_CASE("build_one: build, read back, label, verify; no image passes through the store between steps") {
     Scratch s;
     FakeBuilder fake;
     auto builds = builds_of(kTwoProfiles, s);
@@ -107,19 +107,27 @@ TEST_CASE("build_one: build, read back, label, verify; the temporary tag is gone
     CHECK(status(r) == "built");
     CHECK(r.ok());
     CHECK(r.ran());
-    // two builds through the seam: the image (temporary tag, host network, make -j2), the labels
+    // two builds through the seam: the build-info stage to a local directory (no tag, host
+    // network, make -j2), then the labelled image with the same network and MAKE_JOBS (the same
+    // cache keys), loaded with the final tags
     REQUIRE(fake.builds.size() == 2);
-    CHECK(fake.builds[0].tags == std::vector<std::string>{"pymatrix-unlabelled:" + b.config_hash.substr(0, 16)});
+    CHECK(fake.builds[0].tags.empty());
+    CHECK(fake.builds[0].target == "pymatrix-build-info");
+    CHECK(fake.builds[0].output == BuildOutput::local);
+    CHECK(fake.builds[0].local_dest == fs::absolute(s.dir / "logs" / (b.name + ".build-info")).string());
     CHECK(fake.builds[0].network == "host");
     CHECK(fake.builds[0].build_args == std::vector<std::pair<std::string, std::string>>{{"MAKE_JOBS", "2"}});
-    CHECK(fake.builds[0].output == BuildOutput::load);
     CHECK_FALSE(fake.builds[0].pull);
     CHECK(fake.builds[1].tags == b.tags);
+    CHECK(fake.builds[1].target.empty());
+    CHECK(fake.builds[1].output == BuildOutput::load);
     CHECK(fake.builds[1].labels.at(label::config_hash) == b.config_hash);
-    CHECK(fake.builds[1].network.empty());
-    // every final tag names the labelled image; the temporary tag is gone
+    CHECK(fake.builds[1].network == "host");
+    CHECK(fake.builds[1].build_args == fake.builds[0].build_args);
+    CHECK(read(fs::path(fake.builds[0].local_dest) / "build-info.json").find("\"config_args\"") != std::string::npos);
+    // every final tag names the labelled image, and only they are in the store
     for (auto& t : b.tags) CHECK(fake.labels_of(t).at(label::config_args) == "'--enable-option-checking=fatal'");
-    CHECK(fake.tags_starting("pymatrix-unlabelled:").empty());
+    CHECK(fake.tags.size() == b.tags.size());
     CHECK(r.tags == b.tags);
     CHECK(r.image_id == fake.tags.at(b.tags.front()));
     CHECK(r.size_bytes == 1000);
@@ -132,7 +140,7 @@ TEST_CASE("build_one: build, read back, label, verify; the temporary tag is gone
                                             "build 2/2 RUN make -j2"});
     auto log = read(r.log);
     CHECK(r.log == fs::absolute(s.dir / "logs" / (b.name + ".log")));
-    CHECK(log.find("== fake-build pymatrix-unlabelled:") != std::string::npos);
+    CHECK(log.find("== fake-build\n") != std::string::npos);
     CHECK(log.find("== build-info: ") != std::string::npos);
     CHECK(log.find("== pymatrix: 3.13-default built after ") != std::string::npos);
 }
@@ -149,7 +157,22 @@ TEST_CASE("build_one: a failed image build names configure's error; no tag is le
     CHECK(r.error.rfind("configure: error: no acceptable C compiler found in $PATH (exit 1; full log: ", 0) == 0);
     CHECK(fake.builds.size() == 1);  // nothing labelled
     CHECK(fake.tags.empty());
-    CHECK(fake.removed == std::vector<std::string>{"pymatrix-unlabelled:" + builds[0].config_hash.substr(0, 16)});
+    CHECK(fake.removed.empty());  // nothing was tagged, nothing to remove
+}
+
+TEST_CASE("build_one: an engine that went away mid-build is said so, not only buildx's transport error") {
+    Scratch s;
+    FakeBuilder fake;
+    fake.build_exit = 1;  // what buildx printed when test_faults.sh SIGKILLed the node's dockerd
+    fake.failure_lines = {"ERROR: failed to receive status: rpc error: code = Unavailable desc = error reading from server: EOF"};
+    auto r = build_one(fake, builds_of(kTwoProfiles, s)[0], options_in(s));
+    CHECK(r.outcome == BuildOutcome::failed);
+    CHECK(r.error.rfind("the builder's engine went away during the build (restarted or stopped?); nothing of it was kept, "
+                        "re-run when it answers: ERROR: failed to receive status: rpc error: code = Unavailable", 0) == 0);
+    FakeBuilder failing;  // a build step's failure is not mistaken for it
+    failing.build_exit = 1;
+    failing.failure_lines = {"ERROR: failed to solve: process \"make\" did not complete successfully: exit code: 2"};
+    CHECK(build_one(failing, builds_of(kTwoProfiles, s)[0], options_in(s)).error.find("went away") == std::string::npos);
 }
 
 TEST_CASE("build_one: a failing PGO training run fails the build") {
@@ -213,7 +236,7 @@ TEST_CASE("build_one: cancelled during the image build: cancelled, no tag left, 
     CHECK(r.stopped());
     CHECK(fake.builds.size() == 1);
     CHECK(fake.tags.empty());
-    CHECK(read(r.log).find("cancelled during the image build; temporary tag removed") != std::string::npos);
+    CHECK(read(r.log).find("cancelled during the image build; no tag of it left") != std::string::npos);
     // a build asked for after the cancel does not start: skipped, no log
     auto next = build_one(fake, builds[1], options_in(s));
     CHECK(next.outcome == BuildOutcome::skipped);
@@ -356,7 +379,51 @@ TEST_CASE("run_builds --push: a refused push or a registry gone fails the build;
     CHECK(stopping.pushes.size() == 1);  // the second tag was not tried
 }
 
-TEST_CASE("build_one --pull: the image build resolves its base afresh, the labelling build does not") {
+TEST_CASE("build_one on a docker-container builder with --push: pushed from the builder, verified in the registry") {
+    Scratch s;
+    FakeBuilder fake;
+    fake.driver_kind = BuilderDriver::docker_container;
+    auto builds = builds_of(kTwoProfiles, s);
+    builds.resize(1);
+    auto o = push_options(s);
+    auto run = run_builds(fake, builds, o);
+    const auto& r = run.results[0];
+    INFO(r.error);
+    CHECK(r.outcome == BuildOutcome::built);
+    REQUIRE(fake.builds.size() == 2);
+    CHECK(fake.builds[0].output == BuildOutput::local);
+    CHECK(fake.builds[1].output == BuildOutput::push);
+    CHECK(fake.builds[1].metadata_file == fs::absolute(s.dir / "logs" / (builds[0].name + ".metadata.json")).string());
+    CHECK(fake.tags.empty());     // nothing in the local store, ever
+    CHECK(fake.pushes.empty());   // no `docker push`: the builder pushed
+    CHECK(fake.pushes_from_builder == 1);
+    CHECK(r.push == PushState::pushed);
+    CHECK(r.digest == fake.registry.at(builds[0].tags.front()).digest);
+    CHECK(r.digest == fake.registry.at(builds[0].tags.back()).digest);
+    CHECK(r.image_id == r.digest);
+    CHECK(r.pushed == repository_of(builds[0].tags.back()) + "@" + r.digest);
+    CHECK(fake.registry.at(builds[0].tags.back()).labels.at(label::config_args) == "'--enable-option-checking=fatal'");
+
+    // the dry run says the same: two builds, the second one pushing, and no docker run or push
+    auto commands = build_commands(fake, builds[0], o.build, true);
+    CHECK(commands.size() == 2);
+
+}
+
+TEST_CASE("build_commands on the docker driver: image build, labelled build, label check, then pushes") {
+    Scratch s;
+    FakeBuilder fake;
+    auto builds = builds_of(kTwoProfiles, s);
+    auto commands = build_commands(fake, builds[0], options_in(s), true);
+    REQUIRE(commands.size() == 3 + builds[0].tags.size());
+    CHECK(commands[0] == std::vector<std::string>{"fake-build"});
+    CHECK(commands[1] == std::vector<std::string>{"fake-build", builds[0].tags[0], builds[0].tags[1]});
+    CHECK(commands[2].at(0) == "fake-run");
+    CHECK(commands[3] == std::vector<std::string>{"fake-push", builds[0].tags[0]});
+    CHECK(build_commands(fake, builds[0], options_in(s), false).size() == 3);
+}
+
+TEST_CASE("build_one --pull: the image build and the labelled build resolve their base afresh") {
     Scratch s;
     FakeBuilder fake;
     auto builds = builds_of(kTwoProfiles, s);
@@ -367,7 +434,7 @@ TEST_CASE("build_one --pull: the image build resolves its base afresh, the label
     CHECK(r.outcome == BuildOutcome::built);
     REQUIRE(fake.builds.size() == 2);
     CHECK(fake.builds[0].pull);         // FROM debian:bookworm-slim AS build-deps ...
-    CHECK_FALSE(fake.builds[1].pull);   // FROM the unlabelled image, which is in no registry
+    CHECK(fake.builds[1].pull);         // the same stages again: the same cache keys
 }
 
 TEST_CASE("check_base_images: one question per base; the registry's reason, transient or absent") {

@@ -10,12 +10,15 @@ using namespace pymatrix;
 using V = std::vector<std::string>;
 
 TEST_CASE("docker_argv::build: the image build, the labelling build, a shared stage") {
-    BuildRequest image;
-    image.tags = {"pymatrix-unlabelled:0123456789abcdef"};
+    BuildRequest image;  // step 1: build-info.json through a local output, no tag, no --load
+    image.target = "pymatrix-build-info";
+    image.output = BuildOutput::local;
+    image.local_dest = "/tmp/logs/3.13-default.build-info";
     image.network = "host";
     image.build_args = {{"MAKE_JOBS", "2"}};
-    CHECK(docker_argv::build(image, "") == V{"buildx", "build", "--progress=plain", "--network=host", "--load", "--tag",
-                                              "pymatrix-unlabelled:0123456789abcdef", "--build-arg", "MAKE_JOBS=2", "-"});
+    CHECK(docker_argv::build(image, "") == V{"buildx", "build", "--progress=plain", "--network=host", "--target",
+                                              "pymatrix-build-info", "--output", "type=local,dest=/tmp/logs/3.13-default.build-info",
+                                              "--build-arg", "MAKE_JOBS=2", "-"});
     BuildRequest labelled;
     labelled.tags = {"r:3.13.5-x", "r:3.13.5-x-0123456789ab"};
     labelled.labels = {{"io.pymatrix.config-args", "'--with-lto' 'CFLAGS=-O3 -march=x86-64-v3'"}, {"a", "b=c"}};
@@ -29,6 +32,41 @@ TEST_CASE("docker_argv::build: the image build, the labelling build, a shared st
     shared.network = "host";
     CHECK(docker_argv::build(shared, "") == V{"buildx", "build", "--progress=plain", "--network=host", "--target", "source",
                                                "--output", "type=cacheonly", "-"});
+}
+
+TEST_CASE("docker_argv::build per driver: the labelled build loads (docker) or pushes from the builder") {
+    BuildRequest pushed;  // a docker-container / kubernetes / remote builder with build --push
+    pushed.output = BuildOutput::push;
+    pushed.metadata_file = "/tmp/logs/3.13-default.metadata.json";
+    pushed.tags = {"127.0.0.1:5000/py:3.13.5-default"};
+    pushed.build_args = {{"MAKE_JOBS", "1"}};
+    CHECK(docker_argv::build(pushed, "ci-builder") ==
+          V{"buildx", "build", "--progress=plain", "--builder", "ci-builder", "--push", "--metadata-file",
+            "/tmp/logs/3.13-default.metadata.json", "--tag", "127.0.0.1:5000/py:3.13.5-default", "--build-arg",
+            "MAKE_JOBS=1", "-"});
+    CHECK(docker_argv::inspect_builder("") == V{"buildx", "inspect"});
+    CHECK(docker_argv::inspect_builder("ci-builder") == V{"buildx", "inspect", "ci-builder"});
+}
+
+TEST_CASE("driver_from_buildx_inspect: what buildx 0.13.1 printed for each driver here") {
+    // `docker buildx inspect` of the engine's own builder, and of builders made with
+    // `docker buildx create --driver docker-container|remote` (never booted: inactive)
+    CHECK(driver_from_buildx_inspect("Name:          default\nDriver:        docker\nLast Activity: 2026-12-05 08:28:40 "
+                                     "+0000 UTC\n\nNodes:\nName:             default\nEndpoint:         default\n"
+                                     "Status:           running\n") == BuilderDriver::docker);
+    CHECK(driver_from_buildx_inspect("Name:          pmx-dc\nDriver:        docker-container\nLast Activity: 2026-12-05 "
+                                     "08:30:19 +0000 UTC\n\nNodes:\nName:                  pmx-dc0\nEndpoint:              "
+                                     "unix:///var/run/docker.sock\nStatus:                inactive\nBuildKit daemon flags: "
+                                     "--allow-insecure-entitlement=network.host\n") == BuilderDriver::docker_container);
+    CHECK(driver_from_buildx_inspect("Name:          pmx-remote\nDriver:        remote\nLast Activity: 2026-12-05 08:30:20 "
+                                     "+0000 UTC\n\nNodes:\nName:     pmx-remote0\nEndpoint: tcp://127.0.0.1:1234\n"
+                                     "Status:   inactive\n") == BuilderDriver::remote);
+    CHECK(driver_from_buildx_inspect("Name: k\nDriver: kubernetes\n") == BuilderDriver::kubernetes);
+    CHECK_FALSE(driver_from_buildx_inspect("Name: x\nDriver: cloud\n"));  // Docker Build Cloud: not known
+    CHECK_FALSE(driver_from_buildx_inspect("ERROR: no builder \"x\" found\n"));
+    CHECK(std::string(to_string(BuilderDriver::docker_container)) == "docker-container");
+    CHECK(parse_builder_driver("kubernetes") == BuilderDriver::kubernetes);
+    CHECK_FALSE(parse_builder_driver("Docker"));
 }
 
 TEST_CASE("docker_argv::build --pull: the base image question and a pulled image build") {

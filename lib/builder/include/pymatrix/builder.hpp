@@ -16,11 +16,28 @@
 
 namespace pymatrix {
 
-/// Where a build's result goes.
+/// Where a build's result goes (buildx's exporters, `docker buildx build --output`).
 enum class BuildOutput {
     load,        ///< into the engine's local image store, under BuildRequest::tags (`--load`)
+    push,        ///< straight from the builder to the registry of each tag (`--push`, the image
+                 ///< exporter with push=true); nothing lands in the local store
+    local,       ///< the target stage's files into BuildRequest::local_dest on this machine
+                 ///< (`--output type=local,dest=DIR`): how build-info.json is read back
     cache_only,  ///< nowhere but the builder's cache (`--output type=cacheonly`): shared stages
 };
+
+/// The buildx driver of a builder (`docker buildx inspect` "Driver:"), which decides where an
+/// image can go: only the `docker` driver builds inside the engine, so that its images are in the
+/// local store at once; the others (a BuildKit container, a Kubernetes pod, a remote buildkitd)
+/// see no local store: they export with `--load` (a tarball loaded into the engine of the current
+/// docker context) or `--push` (docs.docker.com/build/builders/drivers/).
+enum class BuilderDriver { docker, docker_container, kubernetes, remote };
+
+/// "docker", "docker-container", "kubernetes", "remote" (buildx's names). Throws nothing.
+const char* to_string(BuilderDriver driver);
+
+/// The driver buildx names `name`, std::nullopt for a name buildx does not have. Throws nothing.
+std::optional<BuilderDriver> parse_builder_driver(const std::string& name);
 
 /// One `docker buildx build` of a context streamed on stdin as a tar (the context's Dockerfile).
 struct BuildRequest {
@@ -31,6 +48,9 @@ struct BuildRequest {
     std::map<std::string, std::string> labels;                      ///< `--label K=V`, values byte for byte
     std::string network;                                            ///< `--network` for RUN steps, "" = builder default
     bool pull = false;  ///< `--pull`: resolve every FROM image in its registry afresh, as `buildx build --pull`
+    std::string local_dest;     ///< BuildOutput::local: the directory the stage's files go to
+    std::string metadata_file;  ///< `--metadata-file F`: buildx writes the result's JSON there
+                                ///< ("containerimage.digest": the pushed manifest digest); "" = none
 };
 
 /// One `docker run --rm` of a command in an image; the container has no network.
@@ -71,6 +91,10 @@ public:
     /// Checks that the engine answers and can build. Throws EnvironmentError with one line
     /// saying what to run.
     virtual void require_ready() const = 0;
+
+    /// The builder's buildx driver, asked once (`docker buildx inspect`) and remembered. Throws
+    /// EnvironmentError when buildx does not know the builder.
+    virtual BuilderDriver driver() const = 0;
 
     /// The command line build() runs for `request`, argv[0] first (for logs and dry runs).
     virtual std::vector<std::string> build_command_line(const BuildRequest& request) const = 0;

@@ -5,6 +5,9 @@
 
 #include "pymatrix/builder.hpp"
 
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,9 +16,10 @@ namespace pymatrix {
 /// The argument vectors (after "docker") of each verb; pure functions, throw nothing.
 namespace docker_argv {
 
-/// `buildx build --progress=plain [--builder B] [--network N] [--pull] [--target T] (--load | --output
-/// type=cacheonly) [--tag T]... [--build-arg K=V]... [--label K=V]... -`: the context is a tar on
-/// stdin. Values are argv elements, byte for byte, never through a shell.
+/// `buildx build --progress=plain [--builder B] [--network N] [--pull] [--target T] OUTPUT
+/// [--metadata-file F] [--tag T]... [--build-arg K=V]... [--label K=V]... -`, OUTPUT being `--load`,
+/// `--push`, `--output type=local,dest=DIR` or `--output type=cacheonly` (BuildOutput): the
+/// context is a tar on stdin. Values are argv elements, byte for byte, never through a shell.
 std::vector<std::string> build(const BuildRequest& request, const std::string& builder);
 
 /// `run --rm --network=none [--entrypoint E] [--cpuset-cpus=L] [--cpus=N] [-e K=V]...
@@ -31,18 +35,44 @@ std::vector<std::string> inspect_remote(const std::string& ref);
 /// `buildx imagetools create --tag REF SOURCE`.
 std::vector<std::string> tag_remote(const std::string& source, const std::string& ref);
 
+/// `buildx inspect [B]`: the builder's driver and nodes.
+std::vector<std::string> inspect_builder(const std::string& builder);
+
 }  // namespace docker_argv
 
+/// The driver named on the "Driver:" line of `docker buildx inspect` output, std::nullopt when
+/// there is none or buildx names a driver pymatrix does not know. Throws nothing.
+std::optional<BuilderDriver> driver_from_buildx_inspect(const std::string& text);
+
 /// The docker driver: a Builder that runs the docker CLI found in PATH (or $PYMATRIX_DOCKER), with
-/// the buildx builder `builder` ("" = the current one). Local image inspection asks the daemon's
-/// unix socket directly when it can (the fast path of `check`), else the CLI.
+/// the buildx builder `builder` ("" = the current one) of the docker context `context` ("" = the
+/// current one; else every command runs as `docker --context CONTEXT ...`, the way to reach a
+/// second engine: buildx 0.13 refuses `--builder` naming another context). Local image inspection
+/// asks the daemon's unix socket directly when it can (the fast path of `check`), else the CLI.
 class DockerDriver final : public Builder {
 public:
     /// Finds `docker`. Throws EnvironmentError if absent.
-    explicit DockerDriver(std::string builder = "");
+    explicit DockerDriver(std::string builder = "", std::string context = "");
 
-    /// `docker version` and `docker buildx version`, at once.
+    /// The driver for a build node named on the command line (`build --builder NAME`): the docker
+    /// context NAME when `docker context inspect NAME` knows it (its engine and the context's own
+    /// docker-driver builder), else the buildx builder NAME of the current context. Throws
+    /// EnvironmentError when `docker` is absent.
+    static std::unique_ptr<DockerDriver> for_node(const std::string& name);
+
+    /// `docker [--context C] buildx inspect [B]`, once; later calls return the remembered answer.
+    /// Throws EnvironmentError naming the builder when buildx does not know it or names an
+    /// unknown driver.
+    BuilderDriver driver() const override;
+
+    /// `docker version` and `docker buildx version`, at once; then, for a builder whose driver is
+    /// not docker, `docker buildx inspect --bootstrap B` (starts its BuildKit). Throws
+    /// EnvironmentError naming what does not answer or start.
     void require_ready() const override;
+
+    /// Remembers `driver` as the builder's without asking buildx (`build --dry-run` when no engine
+    /// answers). Throws nothing.
+    void assume_driver(BuilderDriver driver) const;
     std::vector<std::string> build_command_line(const BuildRequest& request) const override;
     int build(const BuildRequest& request, const InputWriter& context, const LineSink& on_line) const override;
     std::optional<nlohmann::json> inspect_local(const std::string& ref) const override;
@@ -63,11 +93,16 @@ public:
 
     /// The docker CLI's path.
     const std::string& docker() const { return docker_; }
+    /// The node's name as the user gave it: the context, else the builder, else "default".
+    std::string node_name() const;
 
 private:
     std::vector<std::string> with_docker(std::vector<std::string> args) const;
     std::string docker_;
     std::string builder_;
+    std::string context_;
+    mutable std::mutex driver_mu_;
+    mutable std::optional<BuilderDriver> driver_;
 };
 
 }  // namespace pymatrix

@@ -26,10 +26,13 @@ struct BuildOptions {
     /// `--network` of the build's RUN steps and shared stages: "default", "none", "host", or ""
     /// (not passed: the builder's default).
     std::string network;
-    /// `--pull` on the builds whose Dockerfile starts FROM the base image (the image build and
-    /// the shared stages, not the labelling build FROM the unlabelled image): the base is
-    /// resolved in its registry afresh, as `docker buildx build --pull` does.
+    /// `--pull` on every build (the image build, the labelled build and the shared stages): the
+    /// base is resolved in its registry afresh, as `docker buildx build --pull` does.
     bool pull = false;
+    /// The run pushes (`build --push`). On a builder whose driver is not docker the labelled build
+    /// then pushes straight from the builder (`--push`) instead of loading into the engine's store;
+    /// on the docker driver it loads and push_build() pushes the local tags afterwards.
+    bool push = false;
     /// Called when a build reaches a new step: (build, "build 3/7", "RUN make -j2").
     std::function<void(const Build&, const std::string& stage, const std::string& step)> on_step;
     /// Called when BuildKit reports a step CACHED ("#N CACHED"): (build, "build-deps 2/2",
@@ -74,6 +77,8 @@ struct BuildResult {
     std::vector<std::string> cached_steps;        ///< steps BuildKit found CACHED: "build-deps 2/2 RUN apt-get ..."
     std::string digest;           ///< --push: manifest digest "sha256:..." the registry serves for the tags, else ""
     std::string pushed;           ///< --push: "<repository>@sha256:..." (pull by digest), else ""
+    std::string node;             ///< the build node that built it or holds it (run_builds over
+                                  ///< several nodes: its --builder name), "" = the only one
 
     /// A verified image carries the build's tags: built or cached.
     bool ok() const { return outcome == BuildOutcome::built || outcome == BuildOutcome::cached; }
@@ -86,7 +91,8 @@ struct BuildResult {
 /// The --metadata-file document: {"file", "template_version", "builds": [...]}, each build as in
 /// plan_to_json() plus status (to_string() of its outcome: "built", "cached", "failed",
 /// "cancelled", "skipped"), error, image_id, digest, pushed, size_bytes, duration_seconds,
-/// stage_seconds, cached_steps and log. `digest` is the manifest digest the registry returned
+/// stage_seconds, cached_steps, log and node (the --builder name of the node that built or holds
+/// it; null with a single unnamed node). `digest` is the manifest digest the registry returned
 /// when the build was pushed (--push), else the image config digest (the image id); `pushed` is
 /// "<repository>@sha256:..." after --push, else null. A build without a result is "skipped".
 nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& builds,
@@ -95,30 +101,41 @@ nlohmann::json metadata_json(const MatrixFile& file, const std::vector<Build>& b
 /// Where a build's full log goes: `<log_dir>/<build name>.log`. Throws nothing.
 std::filesystem::path build_log_path(const std::filesystem::path& log_dir, const std::string& build_name);
 
-/// The build that creates the labelled image: the build's final tags and `labels`, loaded into
-/// the local store; its context (written by build_one) is FROM the unlabelled image plus the ISA
-/// record the entrypoint guard reads.
+/// The labelled build's tags and labels: the build's final tags and `labels` (build_one() adds
+/// the output, the image build's network, --pull and MAKE_JOBS).
 BuildRequest labelling_request(const Build& build, const std::map<std::string, std::string>& labels);
 
-/// Builds one image in five steps, each logged to <log_dir>/<name>.log: (1) the image build of
-/// the streamed context (Dockerfile + verified tarball) under a temporary tag
-/// "pymatrix-unlabelled:<hash16>", with BuildOptions::network and make_jobs; (2) with PGO, the
-/// training run's failures read from the log (pgo_failed_tests); (3) the build-info JSON read
-/// back from the image; (4) the labelled image with the final tags; (5) the io.pymatrix.config-args
-/// label compared with sysconfig's CONFIG_ARGS inside the tagged image, read by its python3 run
-/// directly (not through the ISA guard entrypoint: the build host already ran that interpreter in
-/// the build, and a host whose cpuinfo hides a flag, as VMs do with `abm`, would be refused). The temporary tag is
-/// removed however the build ends; a build that fails after (4) loses its final tags. Never throws
-/// for a build failure: the result says why (`failed`). After request_cancel() (pymatrix/cancel.hpp)
-/// no further step starts; a build stopped while running removes every final tag carrying its
-/// config hash and returns `cancelled`; one not yet started returns `skipped` without a log.
-/// Throws EnvironmentError when the engine disappears.
+/// Builds one image in five steps, each logged to <log_dir>/<name>.log:
+/// (1) the image build of the streamed context (Dockerfile + verified tarball) with
+///     BuildOptions::network, pull and make_jobs, to target `pymatrix-build-info`
+///     (write_build_info_context): only build-info.json leaves the builder, through a local output
+///     into <log_dir>/<name>.build-info/; the image stays in the builder's cache;
+/// (2) with PGO, the training run's failures read from the log (pgo_failed_tests);
+/// (3) that build-info.json parsed;
+/// (4) the labelled image (write_labelled_context: the same stages, all cache hits, plus the ISA
+///     record) with the final tags and the labels: `--load` into the engine's store, or with
+///     BuildOptions::push on a builder whose driver is not docker, `--push` from the builder (the
+///     digest read from buildx's --metadata-file <log_dir>/<name>.metadata.json; the result is
+///     then PushState::pushed);
+/// (5) the io.pymatrix.config-args label compared with sysconfig's CONFIG_ARGS: for a loaded
+///     image, run by its python3 directly (not through the ISA guard entrypoint: the build host
+///     already ran that interpreter in the build, and a host whose cpuinfo hides a flag, as VMs
+///     do with `abm`, would be refused); for a pushed one, the labels the registry serves for
+///     every tag against build-info's config_args, and the served digest against the pushed one.
+/// No image passes through the local store between the steps, so that docker-container, remote
+/// and kubernetes builders (which see no local store) run the same steps; no temporary tag exists.
+/// A build that fails after (4) loses its final tags. Never throws for a build failure: the result
+/// says why (`failed`). After request_cancel() (pymatrix/cancel.hpp) no further step starts; a
+/// build stopped while running removes every final tag carrying its config hash and returns
+/// `cancelled`; one not yet started returns `skipped` without a log. Throws EnvironmentError when
+/// the engine disappears or buildx does not know the builder.
 BuildResult build_one(const Builder& builder, const Build& build, const BuildOptions& options);
 
 /// The commands build_one() runs for `build` through `builder`, argv[0] first, in order, for
-/// `build --dry-run`: the image build, the build-info read, the labelling build (its labels shown
-/// as io.pymatrix.*=<read back from the image>: they come from the built image), the label check;
-/// with `push`, one push per tag. Runs nothing. Throws nothing.
+/// `build --dry-run`: the image build, the labelled build (its labels shown as
+/// io.pymatrix.*=<read from build-info.json>: they come from the built image), then, unless the
+/// labelled build pushes from the builder, the label check run and with `push` one push per tag.
+/// Runs nothing; asks `builder` for its driver (BuilderDriver), which may throw EnvironmentError.
 std::vector<std::vector<std::string>> build_commands(const Builder& builder, const Build& build,
                                                     const BuildOptions& options, bool push);
 

@@ -26,7 +26,7 @@ std::optional<BuildResult> find_in_registry(const Builder& builder, const Build&
 /// Pushes every tag of a built or locally cached build (Builder::push, one per tag) and records
 /// the manifest digest the registry returned: result.digest = "sha256:...", result.pushed =
 /// "<repository>@sha256:...", result.push = PushState::pushed. Does nothing when `result` is not
-/// ok or was found in the registry. A push the registry refuses, or a registry that stops
+/// ok, was found in the registry or was pushed by the builder (build_one). A push the registry refuses, or a registry that stops
 /// answering during the push, marks the result failed (error names the registry host and the
 /// fault: exit 3 for the run, the other builds go on); a push stopped by a cancel request marks
 /// it cancelled; either way nothing is recorded as pushed and the local tags stay, so that a

@@ -25,8 +25,11 @@ struct SharedStage {
     std::vector<std::string> build_packages;  ///< the profiles' extra Debian packages (same for all)
     std::vector<std::string> toolchain_packages;  ///< what the rules table adds, e.g. "bolt-19" (same for all)
     std::vector<std::size_t> builds;          ///< indices into the build list, in matrix order
+    std::string node;                         ///< the build node it is built on (run_builds over
+                                              ///< several nodes: one entry per group and node), "" = the only one
     /// "debian:bookworm-slim, Python-3.13.5.tar.xz" (+ ", packages: a b" when there are build
-    /// packages, then + ", toolchain: c d" when there are toolchain packages).
+    /// packages, then + ", toolchain: c d" when there are toolchain packages, then + ", on node N"
+    /// when `node` is set).
     std::string describe() const;
 };
 
@@ -82,6 +85,16 @@ struct ScheduleOptions {
     std::function<void(std::size_t stage, const SharedStage&, const SharedStageResult&)> on_stage_done;
     std::function<void(std::size_t build)> on_build_start;
     std::function<void(std::size_t build, const BuildResult&)> on_build_done;
+    /// Several nodes: `node` stopped answering while it built `build` (its reason in `why`), which
+    /// moves to another node. No further build starts on that node.
+    std::function<void(const std::string& node, const std::string& why, const std::string& build)> on_node_lost;
+};
+
+/// A build node: a builder (an engine through a docker context, or a buildx builder) and the name
+/// the summary and --metadata-file give it.
+struct BuildNode {
+    std::string name;         ///< as given to `build --builder`, "" for the only, unnamed one
+    const Builder* builder;   ///< not owned; used from several threads at once
 };
 
 /// What run_builds() did.
@@ -106,5 +119,19 @@ std::string status(const BuildResult& result);
 /// cancel leaves its build `skipped`. Throws EnvironmentError when the engine disappears (after
 /// the running builds have stopped).
 ScheduleResult run_builds(const Builder& builder, const std::vector<Build>& builds, const ScheduleOptions& options);
+
+/// run_builds() over several build nodes (`build --builder A --builder B`). Build once looks in the
+/// registry (through the first node) and then in each node's store; every node builds the shared
+/// stages of the groups left (SharedStage::node says which; one entry per group and node); then
+/// each node takes builds from one queue in matrix order, at most `jobs` at a time, with
+/// `make -j make_jobs_for(its host_cpus(), ...)`, only builds whose shared stage it has. With
+/// `push`, a build is pushed from the node that built it. BuildResult::node names the node. With
+/// one node this is run_builds(builder, ...), whose exceptions it keeps. With several, a node that
+/// stops answering (an EnvironmentError, or a failed build after which `require_ready()` throws)
+/// takes no further build, and its build moves once to another node that can take it
+/// (on_node_lost), else fails naming the node; the other nodes go on. Throws std::logic_error for
+/// an empty `nodes`; EnvironmentError as run_builds() with one node.
+ScheduleResult run_builds(const std::vector<BuildNode>& nodes, const std::vector<Build>& builds,
+                          const ScheduleOptions& options);
 
 }  // namespace pymatrix

@@ -63,13 +63,27 @@ std::vector<std::filesystem::path> write_build_dirs(const std::vector<Build>& bu
 void write_build_context(const Build& build,
                          const std::function<void(const char* data, std::size_t size)>& sink);
 
-/// Writes the context of the labelling build (pymatrix/build.hpp) as an uncompressed tar to `sink`:
-/// a Dockerfile `FROM from_image` that copies isa-features (the required cpuinfo flags on one
-/// line, space-separated: what the entrypoint guard compares with the CPU's) and isa.json (arch,
-/// level, features, march_requested, march_resolved, build_host_cpu) to
-/// /usr/local/share/pymatrix/. Throws Error on libarchive failures.
-void write_label_context(const std::string& from_image, const BuildInfo& info,
-                         const std::function<void(const char* data, std::size_t size)>& sink);
+/// The stage the build path appends to read build-info.json back without an image: `FROM scratch
+/// AS pymatrix-build-info` holding only /build-info.json, copied from the `runtime` stage.
+inline constexpr const char* build_info_stage = "pymatrix-build-info";
+
+/// Writes step 1's context (pymatrix/build.hpp) to `sink`: write_build_context(build) with the
+/// Dockerfile extended by the build_info_stage, built with `--target pymatrix-build-info` and a
+/// local output. Every stage before it is byte-identical to render_dockerfile(build), so its steps
+/// are the same cache entries in the builder. Throws as write_build_context().
+void write_build_info_context(const Build& build,
+                              const std::function<void(const char* data, std::size_t size)>& sink);
+
+/// Writes step 4's context, the labelled image, to `sink`: write_build_context(build) plus
+/// pymatrix/isa-features (the required cpuinfo flags on one line, space-separated: what the
+/// entrypoint guard compares with the CPU's) and pymatrix/isa.json (arch, level, features,
+/// march_requested, march_resolved, build_host_cpu), the Dockerfile extended by a last stage
+/// `FROM runtime AS pymatrix-labelled` that copies both to /usr/local/share/pymatrix/. The stages
+/// before it are byte-identical to step 1's, so the builder finds them in its cache: the image
+/// does not pass through any local store between the steps, whatever the builder's driver.
+/// Throws as write_build_context().
+void write_labelled_context(const Build& build, const BuildInfo& info,
+                            const std::function<void(const char* data, std::size_t size)>& sink);
 
 /// Writes the context that asks a builder for one base image as an uncompressed tar to `sink`:
 /// a Dockerfile of one line, `FROM base_image` (image_build's base check). Throws Error on
