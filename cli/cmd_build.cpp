@@ -101,7 +101,7 @@ int cmd_build(const Args& args) {
     const std::string usage =
         "pymatrix build FILE [--only NAME]... [--jobs N] [--fail-fast] [--progress auto|tty|plain|quiet]\n"
         "                    [--log-dir DIR] [--builder NAME]... [--network default|none|host] [--metadata-file F]\n"
-        "                    [--push] [--repository HOST[:PORT]/PATH] [--dry-run]";
+        "                    [--pull] [--push] [--repository HOST[:PORT]/PATH] [--dry-run]";
     po::options_description desc("build options");
     desc.add_options()("help,h", "show this help")("only", po::value<std::vector<std::string>>(),
                                                     "build only this build name (repeatable)")(
