@@ -15,6 +15,8 @@
 #include <set>
 #include <string>
 #include <vector>
+#include <chrono>
+#include <thread>
 
 namespace pymatrix::testing {
 
@@ -41,6 +43,8 @@ public:
     /// base image -> the error line a build `FROM` it prints (the builder cannot get that base)
     std::map<std::string, std::string> unobtainable_bases;
     BuilderDriver driver_kind = BuilderDriver::docker;  ///< what driver() answers
+    int build_delay_ms = 0;    ///< image builds take this long (another node then takes the next build)
+    bool engine_gone = false;  ///< the engine stops answering: image builds fail as buildx does, require_ready throws
 
     // --- what happened ---
     mutable std::mutex mu;
@@ -80,7 +84,9 @@ public:
         return out;
     }
 
-    void require_ready() const override {}
+    void require_ready() const override {
+        if (engine_gone) throw EnvironmentError("no Docker daemon answers (Cannot connect to the Docker daemon)");
+    }
     BuilderDriver driver() const override { return driver_kind; }
 
     std::vector<std::string> build_command_line(const BuildRequest& request) const override {
@@ -120,6 +126,11 @@ public:
             return build_exit;
         }
         if (request.output == BuildOutput::cache_only) return 0;
+        if (engine_gone) {  // gone after the shared stages, during the compile
+            on_line("ERROR: failed to receive status: rpc error: code = Unavailable desc = error reading from server: EOF");
+            return 1;
+        }
+        if (build_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(build_delay_ms));
         on_line("#5 [build 2/2] RUN make -j2");
         on_line("#5 DONE 10.0s");
         std::string info_args = build_info_config_args.empty() ? reported_config_args : build_info_config_args;

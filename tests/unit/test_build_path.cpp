@@ -2,6 +2,8 @@
 // clean-up and cancellation of build_one() and run_builds(), without an engine.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "fake_builder.hpp"
 
 #include "pymatrix/bases.hpp"
@@ -408,6 +410,55 @@ TEST_CASE("build_one on a docker-container builder with --push: pushed from the 
     auto commands = build_commands(fake, builds[0], o.build, true);
     CHECK(commands.size() == 2);
 
+}
+
+TEST_CASE("run_builds over two nodes: both build; a node that stops answering hands its build over once") {
+    Scratch s;
+    auto builds = builds_of(kTwoProfiles, s);
+    auto o = push_options(s);
+    o.jobs = 1;
+    {
+        FakeBuilder a, b;
+        a.build_delay_ms = b.build_delay_ms = 100;  // a compile: the other node takes the next build meanwhile
+        std::vector<BuildNode> nodes = {{"a", &a}, {"b", &b}};
+        auto run = run_builds(nodes, builds, o);
+        std::set<std::string> used;
+        for (auto& r : run.results) {
+            INFO(r.name << ": " << r.error);
+            CHECK(r.outcome == BuildOutcome::built);
+            CHECK(r.push == PushState::pushed);
+            used.insert(r.node);
+        }
+        CHECK(used == std::set<std::string>{"a", "b"});
+        // pushed from the node that built it
+        CHECK(a.pushes.size() + b.pushes.size() == 2 * builds.size());
+        for (auto& r : run.results) CHECK((r.node == "a" ? a : b).registry.count(r.tags.back()) == 1);
+        // the shared stage, once per group and node
+        REQUIRE(run.stages.size() == 2);
+        CHECK(run.stages[0].node == "a");
+        CHECK(run.stages[1].node == "b");
+        CHECK(run.stages[1].describe().ends_with(", on node b"));
+        auto doc = metadata_json(MatrixFile{}, builds, run.results);
+        CHECK((doc["builds"][0]["node"] == "a" || doc["builds"][0]["node"] == "b"));
+    }
+    {
+        FakeBuilder dying, healthy;
+        dying.engine_gone = true;  // its shared stage still ran before it went: it takes a build
+        healthy.build_delay_ms = 100;
+        std::vector<BuildNode> nodes = {{"dying", &dying}, {"healthy", &healthy}};
+        std::vector<std::string> lost;
+        o.on_node_lost = [&](const std::string& node, const std::string&, const std::string& build) { lost.push_back(node + " " + build); };
+        auto run = run_builds(nodes, builds, o);
+        for (auto& r : run.results) {
+            INFO(r.name << ": " << r.error);
+            CHECK(r.outcome == BuildOutcome::built);
+            CHECK(r.node == "healthy");
+        }
+        REQUIRE(lost.size() == 1);
+        CHECK(lost[0].rfind("dying ", 0) == 0);
+        CHECK(dying.tags.empty());
+        CHECK(dying.pushes.empty());
+    }
 }
 
 TEST_CASE("build_commands on the docker driver: image build, labelled build, label check, then pushes") {
