@@ -50,14 +50,14 @@ std::string network_mode(const po::variables_map& vm, const MatrixFile& file) {
 /// `build --dry-run`: per shared stage and per build, the commands a run would start, shell-quoted.
 /// Asks each node for its driver; a node that does not answer is taken as a docker driver, and said so.
 void print_dry_run(const std::vector<std::unique_ptr<DockerDriver>>& nodes, const std::vector<Build>& builds,
-                   const BuildOptions& options, bool push) {
+                   const BuildOptions& options) {
     auto line = [](const std::vector<std::string>& argv) {
         std::vector<std::string> quoted;
         for (auto& a : argv) quoted.push_back(shell_quote(a));
         return fmt::format("{}", fmt::join(quoted, " "));
     };
     std::cout << "# dry run: nothing is started. A build whose config hash the local store"
-              << (push ? " or its registry" : "") << " holds is not built.\n";
+              << (options.push ? " or its registry" : "") << " holds is not built.\n";
     for (auto& n : nodes) {
         try {
             std::cout << fmt::format("# node {}: buildx driver {}\n", n->node_name(), to_string(n->driver()));
@@ -85,7 +85,7 @@ void print_dry_run(const std::vector<std::unique_ptr<DockerDriver>>& nodes, cons
     }
     for (auto& b : builds) {
         std::cout << fmt::format("# {} (config hash {})\n", b.name, b.config_hash.substr(0, 12));
-        auto commands = build_commands(builder, b, options, push);
+        auto commands = build_commands(builder, b, options);
         for (std::size_t i = 0; i < commands.size(); ++i)
             std::cout << line(commands[i])
                       << (i == 0   ? "  < context: Dockerfile + stage pymatrix-build-info, pymatrix/, " + context_source_name(b)
@@ -143,7 +143,6 @@ int cmd_build(const Args& args) {
             throw ConfigError({}, "--builder", fmt::format("'{}' is given twice", node_names[i]));
     std::vector<std::unique_ptr<DockerDriver>> drivers;
     for (auto& n : node_names) drivers.push_back(DockerDriver::for_node(n));
-    const DockerDriver& builder = *drivers.front();
     if (vm.count("dry-run")) {
         BuildOptions dry;
         dry.network = network;
@@ -151,7 +150,7 @@ int cmd_build(const Args& args) {
         dry.make_jobs = make_jobs_for(std::max(1u, std::thread::hardware_concurrency()),
                                       static_cast<unsigned>(std::min<std::size_t>(jobs, builds.size())));
         dry.push = push;
-        print_dry_run(drivers, builds, dry, push);
+        print_dry_run(drivers, builds, dry);
         return exit_ok;
     }
     for (auto& d : drivers) d->require_ready();

@@ -4,6 +4,7 @@
 // (DOCKER_CONTEXT, `--context`, or the current one of config.json), else the default socket.
 #include "api.hpp"
 #include "util/sha256.hpp"
+#include "util/text.hpp"
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -12,8 +13,6 @@
 
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <pwd.h>
 #include <unistd.h>
@@ -40,14 +39,6 @@ std::string config_dir() {
     return home + "/.docker";
 }
 
-std::optional<std::string> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 /// The "default" context: DOCKER_HOST, else the default socket.
 std::optional<std::string> default_context_socket() {
     std::string host = env("DOCKER_HOST");
@@ -57,7 +48,7 @@ std::optional<std::string> default_context_socket() {
 
 std::optional<std::string> context_socket(const std::string& name) {
     if (name == "default") return default_context_socket();
-    auto meta = read_file(context_meta_path(config_dir(), name));
+    auto meta = util::read_file(context_meta_path(config_dir(), name));
     if (!meta) return std::nullopt;  // no such context: the CLI says so
     auto endpoint = context_endpoint(*meta);
     if (!endpoint) return std::nullopt;
@@ -94,7 +85,7 @@ std::optional<std::string> engine_socket(const std::string& context) {
         // current context of config.json
         if (!env("DOCKER_HOST").empty()) return default_context_socket();
         if (auto name = env("DOCKER_CONTEXT"); !name.empty()) return context_socket(name);
-        if (auto config = read_file(config_dir() + "/config.json")) {
+        if (auto config = util::read_file(config_dir() + "/config.json")) {
             auto j = nlohmann::json::parse(*config, nullptr, false);
             if (j.is_object() && j.contains("currentContext") && j["currentContext"].is_string()) {
                 auto name = j["currentContext"].get<std::string>();

@@ -16,8 +16,6 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <regex>
-#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -43,11 +41,10 @@ fs::path push_metadata_path(const Build& build, const BuildOptions& options) {
     return fs::absolute(options.log_dir / (build.name + ".metadata.json"));
 }
 
-/// What steps 1 and 4 share, so that step 4 finds step 1's steps in the builder's cache: the
-/// network, --pull and MAKE_JOBS (a build argument the make step reads: a different value would
-/// be another cache key).
-BuildRequest common_request(const BuildOptions& options) {
-    BuildRequest request;
+/// `request` with what steps 1 and 4 share, so that step 4 finds step 1's steps in the builder's
+/// cache: the network, --pull and MAKE_JOBS (a build argument the make step reads: a different
+/// value would be another cache key).
+BuildRequest with_common(BuildRequest request, const BuildOptions& options) {
     request.network = options.network;
     request.pull = options.pull;
     if (options.make_jobs > 0) request.build_args.push_back({"MAKE_JOBS", std::to_string(options.make_jobs)});
@@ -56,7 +53,7 @@ BuildRequest common_request(const BuildOptions& options) {
 
 /// Step 1's request: the build-info stage to a local directory; the image itself stays in the cache.
 BuildRequest image_request(const Build& build, const BuildOptions& options) {
-    BuildRequest request = common_request(options);
+    BuildRequest request = with_common({}, options);
     request.target = build_info_stage;
     request.output = BuildOutput::local;
     request.local_dest = build_info_dir(build, options).string();
@@ -72,10 +69,7 @@ bool pushes_from_builder(const Builder& builder, const BuildOptions& options) {
 /// Step 4's request (labelling_request() plus what the image build had).
 BuildRequest labelled_request(const Builder& builder, const Build& build, const BuildOptions& options,
                               const std::map<std::string, std::string>& labels) {
-    BuildRequest request = common_request(options);
-    BuildRequest labelled = labelling_request(build, labels);
-    request.tags = labelled.tags;
-    request.labels = labelled.labels;
+    BuildRequest request = with_common(labelling_request(build, labels), options);
     if (pushes_from_builder(builder, options)) {
         request.output = BuildOutput::push;
         request.metadata_file = push_metadata_path(build, options).string();
@@ -92,31 +86,6 @@ RunRequest verify_request(const std::string& tag) {
     config_args.entrypoint = "python3";
     config_args.command = {"-c", "import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var('CONFIG_ARGS'))"};
     return config_args;
-}
-
-/// Whether buildx's own error says the builder's engine went away mid-build (a daemon restarted or
-/// killed: BuildKit's gRPC stream ends "Unavailable ... error reading from server: EOF"), rather
-/// than a step of the build failing.
-bool engine_went_away(const std::string& why) {
-    static const std::regex gone(R"(code = Unavailable|Unavailable: |error reading from server|transport is closing|)"
-                                 R"(Cannot connect to the Docker daemon|connection reset by peer)");
-    return std::regex_search(why, gone);
-}
-
-/// A failed build's explanation, said plainly when the engine went away.
-std::string failure_text(const std::string& explained) {
-    if (!engine_went_away(explained)) return explained;
-    return "the builder's engine went away during the build (restarted or stopped?); nothing of it was kept, "
-           "re-run when it answers: " + explained;
-}
-
-/// The whole text of a file, std::nullopt when it cannot be read.
-std::optional<std::string> read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 /// What the steps of one build share.
@@ -150,7 +119,7 @@ struct Steps {
         log.flush();
         check_cancel("the image build");
         if (rc != 0)
-            throw StepFailed{fmt::format("{} (exit {}; full log: {})", failure_text(scan.explain()), rc, result.log.string())};
+            throw StepFailed{fmt::format("{} (exit {}; full log: {})", scan.explain(), rc, result.log.string())};
     }
 
     void on_progress(const ProgressEvent& e, std::string& last_step) {
@@ -176,7 +145,7 @@ struct Steps {
     /// Step 2: a failing PGO training run does not fail CPython's make (`|| true`): it fails the build.
     void check_pgo_training() const {
         if (!build.settings.pgo) return;
-        auto failed = pgo_failed_tests(read_text(result.log).value_or(""));
+        auto failed = pgo_failed_tests(util::read_file(result.log).value_or(""));
         if (!failed.empty())
             throw StepFailed{fmt::format("the PGO training run (PROFILE_TASK) had failing tests: {}; the image "
                                          "would not be profile-trained as asked (full log: {})",
@@ -187,7 +156,7 @@ struct Steps {
     BuildInfo read_build_info() {
         check_cancel("the image build");
         const fs::path file = build_info_dir(build, options) / "build-info.json";
-        auto text = read_text(file);
+        auto text = util::read_file(file);
         BuildInfo info;
         try {
             if (!text) throw Error(fmt::format("the builder exported no {}", file.string()));
@@ -215,7 +184,7 @@ struct Steps {
             });
         if (rc != 0 && cancel_requested()) throw StepCancelled{"labelling"};
         if (rc != 0)
-            throw StepFailed{fmt::format("labelling failed: {} (full log: {})", failure_text(scan.explain()), result.log.string())};
+            throw StepFailed{fmt::format("labelling failed: {} (full log: {})", scan.explain(), result.log.string())};
         if (request.output == BuildOutput::push) record_push(request.metadata_file);
     }
 
@@ -223,7 +192,7 @@ struct Steps {
     void record_push(const std::string& metadata_file) {
         std::string digest;
         try {
-            if (auto text = read_text(metadata_file))
+            if (auto text = util::read_file(metadata_file))
                 digest = nlohmann::json::parse(*text).value("containerimage.digest", "");
         } catch (const nlohmann::json::exception&) {
         }
@@ -307,15 +276,13 @@ BuildRequest labelling_request(const Build& build, const std::map<std::string, s
 }
 
 std::vector<std::vector<std::string>> build_commands(const Builder& builder, const Build& build,
-                                                    const BuildOptions& options, bool push) {
-    BuildOptions with_push = options;
-    with_push.push = push;
-    std::vector<std::vector<std::string>> out = {builder.build_command_line(image_request(build, with_push))};
+                                                    const BuildOptions& options) {
+    std::vector<std::vector<std::string>> out = {builder.build_command_line(image_request(build, options))};
     out.push_back(builder.build_command_line(
-        labelled_request(builder, build, with_push, {{"io.pymatrix.*", "<read from build-info.json>"}})));
-    if (pushes_from_builder(builder, with_push)) return out;  // pushed by the build; verified in the registry
+        labelled_request(builder, build, options, {{"io.pymatrix.*", "<read from build-info.json>"}})));
+    if (pushes_from_builder(builder, options)) return out;  // pushed by the build; verified in the registry
     out.push_back(builder.run_command_line(verify_request(build.tags.front())));
-    if (push)
+    if (options.push)
         for (auto& t : build.tags) out.push_back(builder.push_command_line(t));
     return out;
 }

@@ -13,7 +13,27 @@ void FailureScan::add(const std::string& line) {
     if (std::regex_search(line, m, keep)) notable_.push_back(m[1]);
 }
 
+namespace {
+
+/// Whether buildx's own error says the builder's engine went away mid-build (a daemon restarted or
+/// killed: BuildKit's gRPC stream ends "Unavailable ... error reading from server: EOF"), rather
+/// than a step of the build failing.
+bool engine_went_away(const std::string& why) {
+    static const std::regex gone(R"(code = Unavailable|Unavailable: |error reading from server|transport is closing|)"
+                                 R"(Cannot connect to the Docker daemon|connection reset by peer)");
+    return std::regex_search(why, gone);
+}
+
+}  // namespace
+
 std::string FailureScan::explain() const {
+    std::string why = explain_lines();
+    if (!engine_went_away(why)) return why;
+    return "the builder's engine went away during the build (restarted or stopped?); nothing of it was kept, "
+           "re-run when it answers: " + why;
+}
+
+std::string FailureScan::explain_lines() const {
     std::string head;
     for (auto& n : notable_)
         if (head.empty() && n.rfind("pymatrix: stdlib", 0) == 0) head = n.substr(10);

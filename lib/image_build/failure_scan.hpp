@@ -14,10 +14,14 @@ public:
     /// Reads one line of output.
     void add(const std::string& line);
     /// The most telling error line first (a missing stdlib module, configure, apt), then up to
-    /// six more; the last line of output when none names an error. Throws nothing.
+    /// six more; the last line of output when none names an error. When those lines say the
+    /// builder's engine went away (BuildKit's stream cut: "code = Unavailable", "error reading
+    /// from server", no daemon), the paragraph starts by saying so. Throws nothing.
     std::string explain() const;
 
 private:
+    std::string explain_lines() const;  ///< explain() without the engine's fate
+
     std::deque<std::string> tail_;
     std::vector<std::string> notable_;
 };

@@ -223,39 +223,36 @@ ScheduleResult run_builds(const std::vector<BuildNode>& nodes, const std::vector
                 queue_cv.notify_all();
                 continue;
             }
-            {
-                if (options.on_build_start) serial([&] { options.on_build_start(i); });
-                try {
-                    r = build_one(*node.builder, builds[i], node_options[n]);
+            if (options.on_build_start) serial([&] { options.on_build_start(i); });
+            try {
+                r = build_one(*node.builder, builds[i], node_options[n]);
+            } catch (const EnvironmentError& e) {
+                if (!several) {
+                    std::lock_guard<std::mutex> lock(queue_mu);
+                    if (!error) error = std::current_exception();
+                    --in_flight;
+                    queue_cv.notify_all();
+                    return;
+                }
+                node_gone = true;
+                why = e.what();
+                r = not_started(builds[i], "", BuildOutcome::failed);
+            }
+            if (several && !node_gone && r.outcome == BuildOutcome::failed && !cancel_requested()) {
+                try {  // a failed build on a node that no longer answers: the node's fault, not the build's
+                    node.builder->require_ready();
                 } catch (const EnvironmentError& e) {
-                    if (!several) {
-                        std::lock_guard<std::mutex> lock(queue_mu);
-                        if (!error) error = std::current_exception();
-                        --in_flight;
-                        queue_cv.notify_all();
-                        return;
-                    }
                     node_gone = true;
                     why = e.what();
-                    r = not_started(builds[i], "", BuildOutcome::failed);
-                }
-                if (several && !node_gone && r.outcome == BuildOutcome::failed && !cancel_requested()) {
-                    try {  // a failed build on a node that no longer answers: the node's fault, not the build's
-                        node.builder->require_ready();
-                    } catch (const EnvironmentError& e) {
-                        node_gone = true;
-                        why = e.what();
-                    }
                 }
             }
             std::unique_lock<std::mutex> lock(queue_mu);
             --in_flight;
             if (node_gone) {
                 dead[n] = 1;
-                bool elsewhere = moves[i] == 0 && std::any_of(nodes.begin(), nodes.end(), [&](const BuildNode& m) {
-                    std::size_t o = static_cast<std::size_t>(&m - nodes.data());
-                    return !dead[o] && can_take(i, o);
-                });
+                bool elsewhere = false;  // once per build, to a live node that has its shared stage
+                if (moves[i] == 0)
+                    for (std::size_t o = 0; o < nodes.size(); ++o) elsewhere = elsewhere || (!dead[o] && can_take(i, o));
                 if (elsewhere) {
                     ++moves[i];
                     queue.push_front(i);

@@ -35,7 +35,7 @@ std::vector<SharedStage> shared_stages(const std::vector<Build>& builds) {
         auto [it, added] = group_of.try_emplace(shared_stages_text(b), out.size());
         if (added)
             out.push_back({b.base_image, context_source_name(b), b.python.sha256, b.build_packages,
-                           b.toolchain_packages, {}});
+                           b.toolchain_packages, {}, ""});
         out[it->second].builds.push_back(i);
     }
     return out;

@@ -2,6 +2,7 @@
 #include "pymatrix/cpuinfo.hpp"
 #include "pymatrix/error.hpp"
 #include "pymatrix/isa.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -76,12 +77,7 @@ CpuInfo read_cpuinfo(const std::filesystem::path& path) {
     return cpu;
 }
 
-CpuInfo host_cpu() {
-    std::ifstream in("/proc/cpuinfo");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_cpuinfo(ss.str(), "/proc/cpuinfo");
-}
+CpuInfo host_cpu() { return parse_cpuinfo(util::read_file("/proc/cpuinfo").value_or(""), "/proc/cpuinfo"); }
 
 CpuInfo cpu_for_level(const std::string& level) {
     CpuInfo c;

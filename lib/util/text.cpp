@@ -1,6 +1,8 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <fmt/format.h>
 
 namespace pymatrix::util {
@@ -39,6 +41,14 @@ std::string last_line(const std::string& s) {
     while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
     auto nl = t.rfind('\n');
     return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {

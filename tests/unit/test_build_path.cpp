@@ -407,7 +407,9 @@ TEST_CASE("build_one on a docker-container builder with --push: pushed from the 
     CHECK(fake.registry.at(builds[0].tags.back()).labels.at(label::config_args) == "'--enable-option-checking=fatal'");
 
     // the dry run says the same: two builds, the second one pushing, and no docker run or push
-    auto commands = build_commands(fake, builds[0], o.build, true);
+    BuildOptions pushing = o.build;
+    pushing.push = true;
+    auto commands = build_commands(fake, builds[0], pushing);
     CHECK(commands.size() == 2);
 
 }
@@ -465,13 +467,15 @@ TEST_CASE("build_commands on the docker driver: image build, labelled build, lab
     Scratch s;
     FakeBuilder fake;
     auto builds = builds_of(kTwoProfiles, s);
-    auto commands = build_commands(fake, builds[0], options_in(s), true);
+    auto pushing = options_in(s);
+    pushing.push = true;
+    auto commands = build_commands(fake, builds[0], pushing);
     REQUIRE(commands.size() == 3 + builds[0].tags.size());
     CHECK(commands[0] == std::vector<std::string>{"fake-build"});
     CHECK(commands[1] == std::vector<std::string>{"fake-build", builds[0].tags[0], builds[0].tags[1]});
     CHECK(commands[2].at(0) == "fake-run");
     CHECK(commands[3] == std::vector<std::string>{"fake-push", builds[0].tags[0]});
-    CHECK(build_commands(fake, builds[0], options_in(s), false).size() == 3);
+    CHECK(build_commands(fake, builds[0], options_in(s)).size() == 3);
 }
 
 TEST_CASE("build_one --pull: the image build and the labelled build resolve their base afresh") {

@@ -134,10 +134,11 @@ BuildResult build_one(const Builder& builder, const Build& build, const BuildOpt
 /// The commands build_one() runs for `build` through `builder`, argv[0] first, in order, for
 /// `build --dry-run`: the image build, the labelled build (its labels shown as
 /// io.pymatrix.*=<read from build-info.json>: they come from the built image), then, unless the
-/// labelled build pushes from the builder, the label check run and with `push` one push per tag.
+/// labelled build pushes from the builder, the label check run and with BuildOptions::push one
+/// push per tag.
 /// Runs nothing; asks `builder` for its driver (BuilderDriver), which may throw EnvironmentError.
 std::vector<std::vector<std::string>> build_commands(const Builder& builder, const Build& build,
-                                                    const BuildOptions& options, bool push);
+                                                    const BuildOptions& options);
 
 /// The tests that failed in a PGO training run, from a build log (buildx plain progress,
 /// "#N SECONDS " prefixes allowed). CPython's Makefile runs the profile task with `|| true`, so a

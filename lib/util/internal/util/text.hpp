@@ -1,6 +1,8 @@
 // util/text.hpp: small string helpers shared by the library (internal header).
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,9 @@ std::string first_line(const std::string& s);
 
 /// The last non-empty-ended line: trailing newlines dropped, then the text after the last newline.
 std::string last_line(const std::string& s);
+
+/// The whole content of the file at `path`, byte for byte; std::nullopt when it cannot be opened.
+std::optional<std::string> read_file(const std::filesystem::path& path);
 
 /// Joins with a separator.
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
