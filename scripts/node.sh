@@ -6,7 +6,7 @@
 # context's docker-driver builder; buildx 0.13 refuses `--builder NAME` unless NAME is
 # also the current context, e.g. DOCKER_CONTEXT=NAME). Needs root.
 #
-# Usage: scripts/node.sh start NAME [--engine 20|26] | stop NAME | restart NAME [--kill] | status NAME
+# Usage: scripts/node.sh start NAME [--engine 20|26] | stop NAME | restart NAME [--kill] | crash NAME | status NAME
 #   start   starts the node's dockerd and creates (or updates) the docker context NAME for
 #           its socket; a node that already runs is only reported
 #   stop    removes the context NAME and stops the dockerd (TERM, then KILL after a wait);
@@ -17,6 +17,9 @@
 #           --kill SIGKILL, a crash: nothing is stopped first, and the new dockerd finds
 #           what the killed one left (its containerd gets SIGKILL with it, by the parent-
 #           death signal dockerd sets; one that outlived it is taken over); for fault tests
+#   crash   a build host that dies: SIGKILL to its dockerd and to the containerd under it,
+#           nothing cleaned up first, and the context NAME stays, so its clients find
+#           nothing answering there; `start NAME` brings it back; for fault tests
 #   status  engine version, storage driver, socket and context; exit 1 if it does not run
 #   --engine 20  Debian 12's docker.io (/usr/sbin/dockerd with the system's containerd and
 #                runc; overlay2 graph driver). Default for a new node.
@@ -72,7 +75,7 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown argument: $1 (try --help)" ;;
   esac
 done
-case $cmd in start | stop | restart | status) ;; *) usage ;; esac
+case $cmd in start | stop | restart | crash | status) ;; *) usage ;; esac
 [[ -z $engine_arg || $cmd == start ]] || die "--engine goes with start only"
 [[ $kill_arg -eq 0 || $cmd == restart ]] || die "--kill goes with restart only"
 [[ -z $engine_arg || $engine_arg == 20 || $engine_arg == 26 ]] || die "--engine must be 20 or 26, not '$engine_arg'"
@@ -325,6 +328,23 @@ unmount_leftovers() {
   [[ $n -eq 0 ]] || info "unmounted $n mount(s) a stopped dockerd left under $dir"
 }
 
+# KILLs what a killed dockerd and containerd of this node leave running, as a host that dies
+# takes it with it: the containerd shims (their command line names this node's exec-root)
+# and the processes of running containers and RUN steps (their root is under this node's
+# directory). Other nodes' and the main engine's processes are not touched.
+kill_node_processes() {
+  local p pid root n=0
+  for p in /proc/[0-9]*; do
+    pid=${p#/proc/}
+    [[ $pid != "$$" ]] || continue
+    root=$(readlink "$p/root" 2>/dev/null || true)
+    if [[ $root == "$dir/"* ]] || tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -qF -- "$exec_root/"; then
+      kill -KILL "$pid" 2>/dev/null && n=$((n + 1))
+    fi
+  done
+  [[ $n -eq 0 ]] || info "killed $n process(es) of its builds and containers"
+}
+
 # Its containerd exits with a dockerd that got TERM; one left over (dockerd killed) is stopped.
 stop_containerd() {
   local cpid
@@ -388,6 +408,23 @@ case $cmd in
     start_dockerd
     ensure_context
     print_status "$(running_pid)"
+    ;;
+
+  crash)
+    [[ -d $dir ]] || die "no node $name ($dir does not exist; scripts/node.sh start $name)"
+    exec 9>"$dir/.lock"
+    flock 9
+    pid=$(running_pid)
+    [[ -n $pid ]] || die "node $name does not run (scripts/node.sh start $name)"
+    cpid=$(containerd_pid)
+    echo "==> crashing node $name (SIGKILL to dockerd PID $pid${cpid:+ and containerd PID $cpid})"
+    [[ -z $cpid ]] || kill -KILL "$cpid" 2>/dev/null || true
+    stop_dockerd "$pid" KILL
+    [[ -z $cpid ]] || wait_exit "$cpid" 10 || die "containerd (PID $cpid) survives KILL"
+    kill_node_processes
+    sleep 1
+    unmount_leftovers
+    info "context $name kept; nothing answers at $host until scripts/node.sh start $name"
     ;;
 
   stop)

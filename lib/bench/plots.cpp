@@ -21,6 +21,11 @@ std::string gp_quote(std::string s) {
     return out + "\"";
 }
 
+// The SVG's width in px for `bars` bars: 150 px a bar, at least 640, and at most 1060, so the
+// plot fits the HTML report's page (body max-width 1100 px) at any number of images; more bars
+// get narrower ones (their names rotated past six), never a plot cut off behind a scrollbar.
+int plot_width(int bars) { return std::clamp(150 * bars + 160, 640, 1060); }
+
 std::string plot_script(const Result& res, const std::string& metric) {
     std::string unit;
     bool higher = false;
@@ -56,14 +61,15 @@ std::string plot_script(const Result& res, const std::string& metric) {
         "set xrange [-0.6:{}]\n"
         "set yrange [0:{:.4f}]\n"
         "set grid ytics lc '#dddddd'\n"
-        "set xtics nomirror scale 0\n"
+        "set xtics nomirror scale 0{}\n"
         "set key off\n"
         "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 1.5 lc '#000000'\n"
         "$data << EOD\n{}EOD\n"
         "plot $data using 1:3:6:xtic(2) with boxes lc rgb variable, \\\n"
         "     $data using 1:3:4:5 with yerrorbars lc '#000000' lw 1.5 pt 0, \\\n"
         "     $data using 1:(column(5)):7 with labels offset 0,1.6 font 'sans,10'\n",
-        std::max(640, 200 * x + 200), gp_quote(title), x - 0.4, top * 1.25, data);
+        plot_width(x), gp_quote(title), x - 0.4, top * 1.25,
+        x > 6 ? " rotate by -25" : "", data);
 }
 
 }  // namespace

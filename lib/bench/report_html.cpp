@@ -26,7 +26,7 @@ table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:
 th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .warn{background:#fff4e0;border-left:4px solid #e69500;padding:.6em 1em;margin:.6em 0}
 .better{color:#1f7a3a;font-weight:bold}.worse{color:#b23a23;font-weight:bold}.nsd{color:#555}
-figure{margin:1.5em 0}figcaption{font-size:.9em;color:#555}code{background:#f4f4f4;padding:0 .2em})";
+figure{margin:1.5em 0;max-width:100%}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#555}code{background:#f4f4f4;padding:0 .2em})";
 
 }  // namespace
 

@@ -1,8 +1,12 @@
 // The images under test: by reference, or a matrix's builds by their config-hash tag.
+// An image pymatrix did not build (no io.pymatrix.python.version label) is asked for its
+// Python version by the interpreter the bench runs in it (python_version_in).
 #include "pymatrix/bench.hpp"
 #include "pymatrix/labels.hpp"
 
 #include <fmt/format.h>
+
+#include <cctype>
 
 namespace pymatrix::bench {
 
@@ -24,6 +28,19 @@ Subject from_inspect(const std::string& name, const std::string& ref, const nloh
 
 }  // namespace
 
+std::string python_version_in(const Builder& builder, const std::string& ref) {
+    RunRequest q;
+    q.image = ref;
+    q.command = {"python3", "-c", "import platform; print(platform.python_version())"};
+    const auto r = builder.run(q);
+    std::string v = r.out;
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+    // one line of digits and dots, with a pre-release or "+" suffix at most ("3.15.0a2", "3.14.0+")
+    const bool looks_right = !v.empty() && v.size() <= 32 && std::isdigit(static_cast<unsigned char>(v[0])) &&
+                             v.find_first_not_of("0123456789.abrc+") == std::string::npos;
+    return r.exit_code == 0 && looks_right ? v : "";
+}
+
 std::vector<Subject> subjects_from_images(const Builder& builder, const std::vector<std::string>& refs) {
     std::vector<Subject> out;
     for (auto& ref : refs) {
@@ -32,6 +49,7 @@ std::vector<Subject> subjects_from_images(const Builder& builder, const std::vec
             throw ConfigError({}, "IMAGE",
                               fmt::format("'{}' is not in the local image store (docker images; pymatrix build FILE)", ref));
         out.push_back(from_inspect(ref, ref, *doc));
+        if (out.back().python_version.empty()) out.back().python_version = python_version_in(builder, ref);
     }
     return out;
 }

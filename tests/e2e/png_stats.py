@@ -1,7 +1,8 @@
-"""png_stats.py FILE.png: prints "WIDTH HEIGHT NONWHITE_PERCENT COLOURS" for an 8-bit RGB/RGBA,
+"""png_stats.py FILE.png: prints "WIDTH HEIGHT NONWHITE_PERCENT COLOURS RIGHTMOST" for an 8-bit RGB/RGBA,
 non-interlaced PNG (what headless Chromium writes for --screenshot). Standard library only, so
 the e2e tests can run it in any pymatrix image. NONWHITE_PERCENT: pixels that are not
-(near-)white; COLOURS: distinct RGB values (a blank page has 1)."""
+(near-)white; COLOURS: distinct RGB values (a blank page has 1); RIGHTMOST: the largest x of a
+not (near-)white pixel (-1 if none): what a page drew closest to its right edge."""
 import struct
 import sys
 import zlib
@@ -51,14 +52,15 @@ def decode(path):
 
 def main():
     width, height, bpp, rows = decode(sys.argv[1])
-    nonwhite, colours = 0, set()
+    nonwhite, colours, rightmost = 0, set(), -1
     for line in rows:
         for x in range(0, len(line), bpp):
             rgb = bytes(line[x:x + 3])
             colours.add(rgb)
             if min(rgb) < 235:
                 nonwhite += 1
-    print(width, height, f"{100.0 * nonwhite / (width * height):.2f}", len(colours))
+                rightmost = max(rightmost, x // bpp)
+    print(width, height, f"{100.0 * nonwhite / (width * height):.2f}", len(colours), rightmost)
 
 
 if __name__ == "__main__":

@@ -122,13 +122,37 @@ assert_eq "" "$(grep -E ':CONSOLE|Uncaught|ERR_FILE_NOT_FOUND' chrome.err || tru
 timeout 120 "${chrome[@]}" --dump-dom "file://$TMP/report.html" >dom.html 2>dom.err || fail "chromium --dump-dom failed"
 assert_eq 6 "$(grep -o "<svg" dom.html | wc -l)" "Chromium's DOM holds the 6 plots"
 assert_contains "$(cat dom.html)" "tasks_per_second [tasks/s] (higher is better)" "the plot titles are in the DOM"
-read -r w h nonwhite colours < <(docker run --rm --network=none -v "$TMP:/r:ro" -v "$E2E:/e:ro" $DEFAULT \
+read -r w h nonwhite colours _ < <(docker run --rm --network=none -v "$TMP:/r:ro" -v "$E2E:/e:ro" $DEFAULT \
     python3 /e/png_stats.py /r/report.png)
 assert_eq "1200 2400" "$w $h" "screenshot size"
 awk -v n="$nonwhite" 'BEGIN { exit !(n > 3) }' || fail "the screenshot is nearly blank ($nonwhite% non-white)"
 ok "the screenshot is not blank ($nonwhite% non-white pixels, $colours colours)"
 (( colours > 20 )) || fail "too few colours ($colours) for plots"
 ok "the screenshot has plot colours"
+
+# --- six images in the report at 1300 px, one not built by pymatrix: every plot fits the page,
+# and the image without pymatrix's labels shows the Python version its own python3 reports ---
+OTHER=pymatrix-e2e-bench/unlabelled:3.13.5
+printf 'FROM debian:bookworm-slim\nCOPY --from=%s / /\n' "$DEFAULT" >Dockerfile.other
+DOCKER_BUILDKIT=1 docker build -q --network=none -t $OTHER -f Dockerfile.other . >/dev/null ||
+    fail "could not make $OTHER"
+assert_eq "" "$(docker image inspect --format '{{index .Config.Labels "io.pymatrix.python.version"}}' $OTHER)" \
+    "$OTHER carries no pymatrix label"
+six=($DEFAULT $V3 $OTHER)
+for k in 1 2 3; do docker tag $DEFAULT pymatrix-e2e-bench/copy:$k; six+=(pymatrix-e2e-bench/copy:$k); done
+run "$PYMATRIX" bench "${six[@]}" --repeat 3 --duration 0.2 --cpuset 1 "${SKIP[@]}" --format json --report six.html
+assert_eq 0 "$rc" "bench of six images exits 0 ($err)"
+assert_eq "3.13.5" "$(jq -r --arg i $OTHER '.images[] | select(.name == $i) | .python_version' <<<"$out")" \
+    "an image pymatrix did not build: its python3 says 3.13.5"
+assert_eq 6 "$(grep -o 'width="1060"' six.html | wc -l)" "six bars: each plot 1060 px wide, within the page"
+timeout 120 "${chrome[@]}" --window-size=1300,2400 --screenshot="$TMP/six.png" "file://$TMP/six.html" >chrome.out 2>chrome.err ||
+    fail "chromium --screenshot of six.html failed: $(tail -5 chrome.err)"
+read -r w h _ _ right < <(docker run --rm --network=none -v "$TMP:/r:ro" -v "$E2E:/e:ro" $DEFAULT \
+    python3 /e/png_stats.py /r/six.png)
+assert_eq "1300 2400" "$w $h" "six.html screenshot size"
+(( right < 1200 )) || fail "six.html: something is drawn at x=$right of 1300: a plot wider than the page"
+ok "six.html: nothing drawn past x=$right of 1300 (the page is 1100 px wide)"
+docker image rm $OTHER pymatrix-e2e-bench/copy:1 pymatrix-e2e-bench/copy:2 pymatrix-e2e-bench/copy:3 >/dev/null
 
 # --- the pool-size pitfall: a CPU quota the interpreter does not see ---
 run "$PYMATRIX" bench $DEFAULT --repeat 3 --duration 1 --cpuset 0-1 --cpus 1 --format json

@@ -126,12 +126,21 @@ struct Subject {
     std::string image_id;             ///< "sha256:..."
     std::uint64_t size_bytes = 0;     ///< image size, bytes (docker image inspect .Size)
     std::optional<double> build_seconds;  ///< wall time of its build, seconds (from --metadata-file)
-    std::string python_version;       ///< io.pymatrix.python.version label, "" if unlabelled
+    std::string python_version;       ///< io.pymatrix.python.version label, else what the image's
+                                      ///< python3 says (python_version_in), "" if neither
     std::string profile;              ///< io.pymatrix.profile label, "" if unlabelled
 };
 
-/// Looks up images given by reference. Throws ConfigError (exit 2) naming an image that is not
-/// in the local store; EnvironmentError (exit 5) when the daemon cannot be asked.
+/// The Python version the image's `python3` reports ("3.13.5", "3.15.0a2"), run as the bench
+/// runs it (the image's entrypoint, then `python3 -c 'import platform; ...'`), for an image
+/// without pymatrix's labels (python:3.13-slim, a distribution's package). "" when the image
+/// has no python3, it fails, or its output is not one version. Throws EnvironmentError (exit 5)
+/// only when the engine cannot be asked.
+std::string python_version_in(const Builder& builder, const std::string& ref);
+
+/// Looks up images given by reference, with their Python version (label, else
+/// python_version_in). Throws ConfigError (exit 2) naming an image that is not in the local
+/// store; EnvironmentError (exit 5) when the daemon cannot be asked.
 std::vector<Subject> subjects_from_images(const Builder& builder, const std::vector<std::string>& refs);
 
 /// Looks up a matrix's builds by their config-hash tag (the last of Build::tags) in the local
