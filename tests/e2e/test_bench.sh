@@ -113,7 +113,8 @@ assert_contains "$err" "--repeat: goes with a new run, not with --from" "the fla
 assert_eq 6 "$(grep -c "<svg" report.html)" "one inline SVG plot per metric"
 assert_not_contains "$(grep -Eo '(src|href)="[^"]*"|url\(' report.html || true)" "=" "self-contained: nothing to fetch"
 assert_not_contains "$(cat report.html)" "<script" "no scripts in the report"
-chrome=(chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking
+# --hide-scrollbars: a page taller than the window gets a scrollbar drawn at its right edge
+chrome=(chromium --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars --disable-background-networking
         --disable-component-update --disable-sync --user-data-dir="$TMP/chromium-profile"
         --enable-logging=stderr --v=0 --window-size=1200,2400)
 timeout 120 "${chrome[@]}" --screenshot="$TMP/report.png" "file://$TMP/report.html" >chrome.out 2>chrome.err ||
@@ -144,7 +145,7 @@ run "$PYMATRIX" bench "${six[@]}" --repeat 3 --duration 0.2 --cpuset 1 "${SKIP[@
 assert_eq 0 "$rc" "bench of six images exits 0 ($err)"
 assert_eq "3.13.5" "$(jq -r --arg i $OTHER '.images[] | select(.name == $i) | .python_version' <<<"$out")" \
     "an image pymatrix did not build: its python3 says 3.13.5"
-assert_eq 6 "$(grep -o 'width="1060"' six.html | wc -l)" "six bars: each plot 1060 px wide, within the page"
+assert_eq 6 "$(grep -c '^ width="1060" height="380"' six.html)" "six bars: each plot 1060 px wide, within the page"
 timeout 120 "${chrome[@]}" --window-size=1300,2400 --screenshot="$TMP/six.png" "file://$TMP/six.html" >chrome.out 2>chrome.err ||
     fail "chromium --screenshot of six.html failed: $(tail -5 chrome.err)"
 read -r w h _ _ right < <(docker run --rm --network=none -v "$TMP:/r:ro" -v "$E2E:/e:ro" $DEFAULT \
