@@ -10,9 +10,11 @@
 #include "pymatrix/bases.hpp"
 #include "pymatrix/build.hpp"
 #include "pymatrix/docker_driver.hpp"
+#include "pymatrix/level_index.hpp"
 #include "pymatrix/registry.hpp"
 #include "pymatrix/render.hpp"
 #include "pymatrix/scheduler.hpp"
+#include "pymatrix/tags.hpp"
 
 #include <unistd.h>
 
@@ -47,15 +49,70 @@ std::string network_mode(const po::variables_map& vm, const MatrixFile& file) {
     return env;
 }
 
+/// `argv` as one shell command line, each argument quoted where it needs to be.
+std::string shell_line(const std::vector<std::string>& argv) {
+    std::vector<std::string> quoted;
+    for (auto& a : argv) quoted.push_back(shell_quote(a));
+    return fmt::format("{}", fmt::join(quoted, " "));
+}
+
+/// The reference `--index VALUE` names: VALUE itself when it has a repository ("host:5000/a/b:tag"),
+/// else the tag VALUE in the builds' one repository. Throws ConfigError (--index) without --push,
+/// for a VALUE that is no tag, or when the builds go to several repositories and VALUE names none.
+std::string index_reference(const std::string& value, const std::vector<Build>& builds, bool push) {
+    if (!push) throw ConfigError({}, "--index", "goes with --push: an index refers to manifests in a registry");
+    if (value.find('/') != std::string::npos || value.find(':') != std::string::npos) {
+        const std::string repo = repository_of(value);
+        if (repo == value || value.find('@') != std::string::npos)
+            throw ConfigError({}, "--index", fmt::format("'{}' names no tag (REPOSITORY:TAG, or a TAG)", value));
+        if (auto why = repository_problem(repo); !why.empty()) throw ConfigError({}, "--index", why);
+        if (!is_valid_tag(value.substr(repo.size() + 1)))
+            throw ConfigError({}, "--index", fmt::format("'{}' is not a valid tag", value.substr(repo.size() + 1)));
+        return value;
+    }
+    if (!is_valid_tag(value))
+        throw ConfigError({}, "--index", fmt::format("'{}' is not a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})", value));
+    std::vector<std::string> repos;
+    for (auto& b : builds)
+        if (std::find(repos.begin(), repos.end(), repository_of(b.tags.back())) == repos.end())
+            repos.push_back(repository_of(b.tags.back()));
+    if (repos.size() != 1)
+        throw ConfigError({}, "--index", fmt::format("the builds go to {} repositories ({}): name the index's, "
+                                                      "REPOSITORY:{}", repos.size(), fmt::join(repos, ", "), value));
+    return repos.front() + ":" + value;
+}
+
+/// After a run whose every build is in the registry: publishes the level index (plan_level_index)
+/// and returns what the metadata file records of it: {"reference", "digest", "entries": [{"build",
+/// "level", "platform", "digest"}]}. Prints one line per entry. Throws Error (exit 3) when the
+/// builds cannot make an index, EnvironmentError (exit 5) when the registry refuses it.
+nlohmann::json publish_level_index(const Builder& builder, const std::string& ref, const std::vector<Build>& builds,
+                                   const std::vector<BuildResult>& results) {
+    const auto entries = plan_level_index(ref, builds, results);
+    std::vector<nlohmann::json> descriptors;
+    nlohmann::json doc = {{"reference", ref}, {"entries", nlohmann::json::array()}};
+    for (auto& e : entries) {
+        descriptors.push_back(index_descriptor(e));
+        const std::string platform = "linux/amd64" + (e.variant.empty() ? "" : "/" + e.variant);
+        doc["entries"].push_back({{"build", e.build}, {"level", e.level}, {"platform", platform}, {"digest", e.digest}});
+    }
+    const auto w = builder.create_index(ref, descriptors);
+    if (!w.ok)
+        throw EnvironmentError(fmt::format("index {}: the registry {} did not take it: {}", ref,
+                                           w.unreachable ? "(unreachable)" : "", w.message));
+    doc["digest"] = w.digest;
+    std::cout << fmt::format("index {}@{}:\n", ref, w.digest);
+    for (auto& e : doc["entries"])
+        std::cout << fmt::format("  {:<18} {} ({})\n", e["platform"].get<std::string>(), e["build"].get<std::string>(),
+                                 e["level"].get<std::string>());
+    return doc;
+}
+
 /// `build --dry-run`: per shared stage and per build, the commands a run would start, shell-quoted.
 /// Asks each node for its driver; a node that does not answer is taken as a docker driver, and said so.
 void print_dry_run(const std::vector<std::unique_ptr<DockerDriver>>& nodes, const std::vector<Build>& builds,
                    const BuildOptions& options) {
-    auto line = [](const std::vector<std::string>& argv) {
-        std::vector<std::string> quoted;
-        for (auto& a : argv) quoted.push_back(shell_quote(a));
-        return fmt::format("{}", fmt::join(quoted, " "));
-    };
+    const auto& line = shell_line;
     std::cout << "# dry run: nothing is started. A build whose config hash the local store"
               << (options.push ? " or its registry" : "") << " holds is not built.\n";
     for (auto& n : nodes) {
@@ -101,7 +158,7 @@ int cmd_build(const Args& args) {
     const std::string usage =
         "pymatrix build FILE [--only NAME]... [--jobs N] [--fail-fast] [--progress auto|tty|plain|quiet]\n"
         "                    [--log-dir DIR] [--builder NAME]... [--network default|none|host] [--metadata-file F]\n"
-        "                    [--pull] [--push] [--repository HOST[:PORT]/PATH] [--dry-run]";
+        "                    [--pull] [--push [--index REF]] [--repository HOST[:PORT]/PATH] [--dry-run]";
     po::options_description desc("build options");
     desc.add_options()("help,h", "show this help")("only", po::value<std::vector<std::string>>(),
                                                     "build only this build name (repeatable)")(
@@ -117,7 +174,10 @@ int cmd_build(const Args& args) {
         "fail-fast", "after the first failure: start no more builds, cancel the running ones")(
         "progress", po::value<std::string>()->default_value("auto"), "auto|tty|plain|quiet")(
         "push", "push every tag to its registry; a build whose config hash the registry holds is not built")(
-        "repository", po::value<std::string>(), "image repository for every build, instead of [defaults].repository");
+        "repository", po::value<std::string>(), "image repository for every build, instead of [defaults].repository")(
+        "index", po::value<std::string>(),
+        "with --push: also publish REF (a tag, or REPOSITORY:TAG) as an image index with one entry per x86-64 level "
+        "(linux/amd64, linux/amd64/v2, /v3, /v4), each variant from the level the image records");
     auto vm = parse_options(args, desc, "file", usage);
     if (vm.count("help")) {
         std::cout << usage << "\n" << desc;
@@ -136,6 +196,7 @@ int cmd_build(const Args& args) {
     const bool push = vm.count("push") > 0;
     if (vm.count("repository")) override_repository(builds, vm["repository"].as<std::string>());
     const std::string network = network_mode(vm, file);
+    const std::string index_ref = vm.count("index") ? index_reference(vm["index"].as<std::string>(), builds, push) : "";
     std::vector<std::string> node_names = vm.count("builder") ? vm["builder"].as<std::vector<std::string>>()
                                                               : std::vector<std::string>{""};
     for (std::size_t i = 0; i < node_names.size(); ++i)
@@ -151,6 +212,10 @@ int cmd_build(const Args& args) {
                                       static_cast<unsigned>(std::min<std::size_t>(jobs, builds.size())));
         dry.push = push;
         print_dry_run(drivers, builds, dry);
+        if (!index_ref.empty())
+            std::cout << "# then, when every build is pushed, the level index (descriptor files from the labels):\n"
+                      << shell_line(drivers.front()->create_index_command_line(index_ref, {"<descriptor of each build>.json"}))
+                      << "\n";
         return exit_ok;
     }
     for (auto& d : drivers) d->require_ready();
@@ -198,17 +263,31 @@ int cmd_build(const Args& args) {
     print_summary(builds, run);
     for (auto& r : results)
         if (!r.pushed.empty()) std::cout << fmt::format("pushed {}: {}\n", r.name, r.pushed);
+    int code = exit_code_of(run);
+    nlohmann::json index_doc;  // null: no index asked for, or not published
+    if (!index_ref.empty() && code == exit_ok) {
+        try {
+            index_doc = publish_level_index(*drivers.front(), index_ref, builds, results);
+        } catch (const Error& e) {
+            std::cerr << "pymatrix: " << e.what() << "\n";
+            code = e.exit_code();
+        }
+    } else if (!index_ref.empty()) {
+        std::cerr << fmt::format("pymatrix: index {} not published: not every build is in the registry\n", index_ref);
+    }
     if (vm.count("metadata-file")) {
         std::string path = vm["metadata-file"].as<std::string>();
         std::string tmp = path + ".tmp";
         {
             std::ofstream out(tmp, std::ios::trunc);
-            out << metadata_json(file, builds, results).dump(2) << '\n';
+            auto doc = metadata_json(file, builds, results);
+            if (!index_ref.empty()) doc["index"] = index_doc;
+            out << doc.dump(2) << '\n';
             if (!out) throw Error("cannot write " + path, exit_internal);
         }
         std::filesystem::rename(tmp, path);
     }
-    return exit_code_of(run);
+    return code;
 }
 
 }  // namespace pymatrix::cli

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 
 namespace pymatrix {
@@ -72,6 +74,12 @@ std::vector<std::string> inspect_remote(const std::string& ref) {
 
 std::vector<std::string> tag_remote(const std::string& source, const std::string& ref) {
     return {"buildx", "imagetools", "create", "--tag", ref, source};
+}
+
+std::vector<std::string> create_index(const std::string& ref, const std::vector<std::string>& descriptor_files) {
+    std::vector<std::string> a = {"buildx", "imagetools", "create", "--tag", ref};
+    for (auto& f : descriptor_files) a.insert(a.end(), {"--file", f});
+    return a;
 }
 
 std::vector<std::string> inspect_builder(const std::string& builder) {
@@ -291,6 +299,43 @@ RegistryWrite DockerDriver::tag_remote(const std::string& source, const std::str
         w.unreachable = unreachable(r.out + r.err);
         w.interrupted = cancel_requested();
     }
+    return w;
+}
+
+std::vector<std::string> DockerDriver::create_index_command_line(const std::string& ref,
+                                                               const std::vector<std::string>& descriptor_files) const {
+    return with_docker(docker_argv::create_index(ref, descriptor_files));
+}
+
+RegistryWrite DockerDriver::create_index(const std::string& ref, const std::vector<nlohmann::json>& descriptors) const {
+    namespace fs = std::filesystem;
+    // the descriptors go to files of a directory of this call's own, removed whatever happens
+    std::string templ = (fs::temp_directory_path() / "pymatrix-index-XXXXXX").string();
+    if (!mkdtemp(templ.data())) throw Error(fmt::format("cannot make a temporary directory in {}", fs::temp_directory_path().string()));
+    struct RemoveDir {
+        fs::path dir;
+        ~RemoveDir() {
+            std::error_code ec;
+            fs::remove_all(dir, ec);
+        }
+    } cleanup{templ};
+    std::vector<std::string> files;
+    for (std::size_t i = 0; i < descriptors.size(); ++i) {
+        files.push_back((cleanup.dir / fmt::format("descriptor-{}.json", i)).string());
+        std::ofstream(files.back()) << descriptors[i].dump() << "\n";
+    }
+    auto r = run_command(create_index_command_line(ref, files));
+    RegistryWrite w;
+    if (r.exit_code != 0) {
+        w.message = reason(r);
+        w.unreachable = unreachable(r.out + r.err);
+        w.interrupted = cancel_requested();
+        return w;
+    }
+    auto published = inspect_remote(ref);
+    w.ok = published.has_value();
+    if (published) w.digest = published->digest;
+    else w.message = "the registry does not serve " + ref + " after imagetools create";
     return w;
 }
 

@@ -188,6 +188,14 @@ public:
         return {127, "", "fake: no such command"};
     }
 
+    /// Indexes "published" by create_index: ref -> the descriptors given.
+    mutable std::map<std::string, std::vector<nlohmann::json>> indexes;
+    RegistryWrite create_index(const std::string& ref, const std::vector<nlohmann::json>& descriptors) const override {
+        std::lock_guard<std::mutex> lock(mu);
+        indexes[ref] = descriptors;
+        return {true, false, false, "sha256:" + std::string(64, 'e'), ""};
+    }
+
     bool tag(const std::string& image, const std::string& ref) const override {
         std::lock_guard<std::mutex> lock(mu);
         std::string id = tags.count(image) ? tags.at(image) : image;

@@ -140,6 +140,13 @@ public:
     /// anything local (`docker buildx imagetools create`).
     virtual RegistryWrite tag_remote(const std::string& source, const std::string& ref) const = 0;
 
+    /// Publishes `ref` as an image index whose entries are `descriptors` (OCI descriptors:
+    /// {"digest", "platform"}; manifests the registry holds in ref's repository), with `docker
+    /// buildx imagetools create --tag REF --file F...` (one temporary file per descriptor; buildx
+    /// fills in mediaType and size). On success `digest` is the index's manifest digest. A cancel
+    /// request interrupts it.
+    virtual RegistryWrite create_index(const std::string& ref, const std::vector<nlohmann::json>& descriptors) const = 0;
+
     /// CPUs of the engine's host (`docker info` NCPU), 0 when it does not say.
     virtual int host_cpus() const = 0;
 };

@@ -34,6 +34,8 @@ std::vector<std::string> inspect_remote(const std::string& ref);
 
 /// `buildx imagetools create --tag REF SOURCE`.
 std::vector<std::string> tag_remote(const std::string& source, const std::string& ref);
+/// `buildx imagetools create --tag REF --file F1 --file F2 ...` (F: an OCI descriptor JSON file).
+std::vector<std::string> create_index(const std::string& ref, const std::vector<std::string>& descriptor_files);
 
 /// `buildx inspect [B]`: the builder's driver and nodes.
 std::vector<std::string> inspect_builder(const std::string& builder);
@@ -89,6 +91,10 @@ public:
     /// Reads the manifest digest from `docker push`'s "digest: sha256:..." line.
     RegistryWrite push(const std::string& ref) const override;
     RegistryWrite tag_remote(const std::string& source, const std::string& ref) const override;
+    RegistryWrite create_index(const std::string& ref, const std::vector<nlohmann::json>& descriptors) const override;
+    /// The command line create_index() runs, with `descriptor_files` as its --file arguments (dry runs).
+    std::vector<std::string> create_index_command_line(const std::string& ref,
+                                                       const std::vector<std::string>& descriptor_files) const;
     int host_cpus() const override;
 
     /// The docker CLI's path.
