@@ -1,4 +1,5 @@
 // pymatrix check IMAGE... [--target-cpuinfo FILE | --target-level LEVEL] [--allow-unlabelled]
+// pymatrix check IMAGE... --format k8s [--nfd VERSION|legacy]
 // pymatrix select --target-cpuinfo FILE IMAGE...
 #include "commands.hpp"
 #include "output.hpp"
@@ -7,8 +8,10 @@
 #include "pymatrix/docker_driver.hpp"
 #include "pymatrix/image_labels.hpp"
 #include "pymatrix/isa.hpp"
+#include "pymatrix/k8s_placement.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -23,19 +26,26 @@ nlohmann::json cpu_to_json(const isa::CpuInfo& c);
 
 namespace {
 
+std::string spaced(const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, " ")); }
+
 struct Gate {
     isa::CpuInfo target;
     std::vector<std::pair<ImageLabels, Verdict>> results;
 };
 
-po::options_description gate_options(const std::string& title) {
+po::options_description gate_options(const std::string& title, const char* formats) {
     po::options_description desc(title);
     desc.add_options()("help,h", "show this help")("target-cpuinfo", po::value<std::string>(),
                                                     "a /proc/cpuinfo dump of the target (default: this host)")(
         "target-level", po::value<std::string>(), "an x86-64 level: x86-64, x86-64-v2, x86-64-v3, x86-64-v4")(
         "allow-unlabelled", "accept images without pymatrix ISA labels")(
-        "format", po::value<std::string>()->default_value("table"), "table or json");
+        "format", po::value<std::string>()->default_value("table"), formats);
     return desc;
+}
+
+std::unique_ptr<DockerDriver> engine_for(const std::string& ref, std::unique_ptr<DockerDriver> engine) {
+    if (!engine && !std::filesystem::is_regular_file(ref)) engine = std::make_unique<DockerDriver>();
+    return engine;
 }
 
 Gate run_gate(const po::variables_map& vm, const std::string& usage) {
@@ -48,7 +58,7 @@ Gate run_gate(const po::variables_map& vm, const std::string& usage) {
                                           : isa::host_cpu();
     std::unique_ptr<DockerDriver> engine;
     for (auto& ref : vm["image"].as<std::vector<std::string>>()) {
-        if (!engine && !std::filesystem::is_regular_file(ref)) engine = std::make_unique<DockerDriver>();
+        engine = engine_for(ref, std::move(engine));
         ImageLabels labels = read_image_labels(ref, engine.get());
         Verdict v = decide(requirement_of(labels.labels), g.target, vm.count("allow-unlabelled") > 0);
         g.results.emplace_back(std::move(labels), std::move(v));
@@ -60,6 +70,7 @@ nlohmann::json result_json(const ImageLabels& l, const Verdict& v) {
     auto req = requirement_of(l.labels);
     return {{"image", l.ref},          {"source", source_name(l.source)}, {"accepted", v.accepted},
             {"reason", v.reason},      {"missing", v.missing},            {"warnings", v.warnings},
+            {"features_unknown", v.features_unknown},
             {"requires", {{"arch", req.arch}, {"level", req.level}, {"features", req.features}, {"march", req.march}}}};
 }
 
@@ -69,19 +80,59 @@ void print_target_warnings(const Gate& g) {
                                  "features; the decision uses the flags it reports\n", g.target.source);
 }
 
+/// check --format k8s: the node affinity of each image, every image read before anything is printed.
+int print_placements(const po::variables_map& vm, const std::string& usage) {
+    for (const char* flag : {"target-cpuinfo", "target-level", "allow-unlabelled"})
+        if (vm.count(flag))
+            throw ConfigError({}, std::string("--") + flag,
+                              "--format k8s prints the nodes an image needs and compares with no target: drop it");
+    if (!vm.count("image")) throw ConfigError({}, "IMAGE", "at least one image is needed (usage: " + usage + ")");
+    const auto mode = isa::nfd::parse_mode(vm.count("nfd") ? vm["nfd"].as<std::string>() : "0.19");
+    std::unique_ptr<DockerDriver> engine;
+    std::vector<std::pair<std::string, Placement>> placements;
+    bool refused = false;
+    for (auto& ref : vm["image"].as<std::vector<std::string>>()) {
+        engine = engine_for(ref, std::move(engine));
+        Placement p = placement_for(requirement_of(read_image_labels(ref, engine.get()).labels), mode);
+        if (!p.refused.empty()) {
+            std::cerr << fmt::format("pymatrix: {}: {}\n", ref, p.refused);
+            refused = true;
+        }
+        placements.emplace_back(ref, std::move(p));
+    }
+    if (refused) return exit_rejected;  // nothing half-written
+    for (std::size_t i = 0; i < placements.size(); ++i) {
+        auto& [ref, p] = placements[i];
+        if (!p.no_nfd_label.empty())
+            std::cerr << fmt::format("pymatrix: note: {}: NFD has no label for {}: the affinity cannot require it\n",
+                                     ref, spaced(p.no_nfd_label));
+        if (!p.needs_config.empty())
+            std::cerr << fmt::format("pymatrix: note: {}: NFD does not publish {} by default: configure nfd-worker as "
+                                     "the comment in the output shows\n", ref, spaced(p.needs_config));
+        std::cout << (i ? "---\n" : "") << affinity_yaml(p, ref);
+    }
+    return exit_ok;
+}
+
 }  // namespace
 
 int cmd_check(const Args& args) {
     const std::string usage =
-        "pymatrix check IMAGE... [--target-cpuinfo FILE | --target-level LEVEL] [--allow-unlabelled] [--format table|json]";
-    auto desc = gate_options("check options");
+        "pymatrix check IMAGE... [--target-cpuinfo FILE | --target-level LEVEL] [--allow-unlabelled] [--format table|json]\n"
+        "       pymatrix check IMAGE... --format k8s [--nfd VERSION|legacy]";
+    auto desc = gate_options("check options", "table, json or k8s (the node affinity of each image)");
+    desc.add_options()("nfd", po::value<std::string>(),
+                       "with --format k8s: the cluster's node-feature-discovery, a version (0.19: X86_64_V* level "
+                       "labels; below: per-feature labels) or legacy (default: 0.19)");
     auto vm = parse_options(args, desc, "image", usage);
     if (vm.count("help")) {
         std::cout << usage << "\nIMAGE: a local image, a registry reference, or a `docker save` archive\n" << desc;
         return exit_ok;
     }
     std::string format = vm["format"].as<std::string>();
-    require_format(format, {"table", "json"});
+    require_format(format, {"table", "json", "k8s"});
+    if (format == "k8s") return print_placements(vm, usage);
+    if (vm.count("nfd")) throw ConfigError({}, "--nfd", "only with --format k8s");
     Gate g = run_gate(vm, usage);
     bool all = std::all_of(g.results.begin(), g.results.end(), [](auto& r) { return r.second.accepted; });
     if (format == "json") {
@@ -101,7 +152,7 @@ int cmd_check(const Args& args) {
 
 int cmd_select(const Args& args) {
     const std::string usage = "pymatrix select [--target-cpuinfo FILE | --target-level LEVEL] [--allow-unlabelled] [--format table|json] IMAGE...";
-    auto desc = gate_options("select options");
+    auto desc = gate_options("select options", "table or json");
     auto vm = parse_options(args, desc, "image", usage);
     if (vm.count("help")) {
         std::cout << usage << "\nprints the most specific image the target can run\n" << desc;

@@ -8,6 +8,13 @@
 #include <sstream>
 
 namespace pymatrix {
+namespace {
+std::string layout_of(const isa::CpuInfo& cpu) {
+    if (cpu.arch == "x86_64") return "the x86 layout (a 'flags' line)";
+    if (cpu.arch == "aarch64") return "the aarch64 layout (a 'Features' line, no 'flags' line)";
+    return "neither a 'flags' nor a 'Features' line";
+}
+}  // namespace
 
 IsaRequirement requirement_of(const std::map<std::string, std::string>& labels) {
     IsaRequirement r;
@@ -37,7 +44,14 @@ Verdict decide(const IsaRequirement& image, const isa::CpuInfo& target, bool all
         return v;
     }
     if (image.arch != target.arch) {
-        v.reason = fmt::format("the image is {} and the target CPU is {}", image.arch, target.arch);
+        // an x86_64 container under qemu-user or Rosetta reads its host's /proc/cpuinfo: the layout
+        // of the host's architecture, which says nothing of the emulated CPU's features
+        v.features_unknown = true;
+        v.reason = fmt::format("features unknown (emulated?): the image is {} and the target CPU is {}: the target's "
+                               "cpuinfo has {}, which is also what a container emulated on such a host (qemu-user, "
+                               "Rosetta) reads, so the {} features the image needs cannot be read from it; give the "
+                               "cpuinfo of a native {} machine",
+                               image.arch, target.arch, layout_of(target), image.arch, image.arch);
         return v;
     }
     for (auto& f : image.features)

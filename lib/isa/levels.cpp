@@ -42,7 +42,7 @@ std::string level_of(const std::set<std::string>& flags) {
     return best;
 }
 
-std::set<std::string> features_from_macros(const std::string& text) {
+const std::map<std::string, std::string>& macro_flags() {
     // GCC/clang predefined macro -> /proc/cpuinfo flag (Linux arch/x86/include/asm/cpufeatures.h names)
     static const std::map<std::string, std::string> map = {
         {"__MMX__", "mmx"}, {"__SSE__", "sse"}, {"__SSE2__", "sse2"}, {"__FXSR__", "fxsr"},
@@ -65,6 +65,11 @@ std::set<std::string> features_from_macros(const std::string& text) {
         {"__AMX_TILE__", "amx_tile"}, {"__AMX_INT8__", "amx_int8"}, {"__AMX_BF16__", "amx_bf16"},
         {"__TBM__", "tbm"}, {"__XOP__", "xop"}, {"__FMA4__", "fma4"}, {"__3dNOW__", "3dnow"},
     };
+    return map;
+}
+
+std::set<std::string> features_from_macros(const std::string& text) {
+    const auto& map = macro_flags();
     std::set<std::string> out;
     bool x86_64 = false;
     std::istringstream in(text);

@@ -56,8 +56,8 @@ TEST_CASE("every fixture in INDEX.tsv parses to its expected arch and x86-64 lev
         ++checked;
         x86 += arch == "x86_64";
     }
-    CHECK(checked == 41);
-    CHECK(x86 == 19);
+    CHECK(checked == 44);
+    CHECK(x86 == 21);
 }
 
 TEST_CASE("a --target-cpuinfo file that is no cpuinfo dump is a usage error, not a CPU without features") {
@@ -126,7 +126,68 @@ TEST_CASE("decisions with real fixtures") {
 
     auto on_arm = decide(image_for_level("x86-64"), fixture("linux-amazon-neoverse_n1"));
     CHECK_FALSE(on_arm.accepted);
-    CHECK(on_arm.reason == "the image is x86_64 and the target CPU is aarch64");
+    CHECK(on_arm.features_unknown);
+    CHECK(on_arm.reason.rfind("features unknown (emulated?): the image is x86_64 and the target CPU is aarch64: ", 0) == 0);
+}
+
+TEST_CASE("partial AVX-512 is not x86-64-v4: Xeon Phi, and every proper subset of the five") {
+    auto knl = fixture("linux-pymatrix-xeonphi_knl");  // AVX-512 F CD ER PF
+    CHECK(knl.flags.count("avx512f"));
+    CHECK(knl.flags.count("avx512er"));
+    CHECK(knl.level == "x86-64-v3");
+    auto knm = fixture("linux-pymatrix-xeonphi_knm");  // + VPOPCNTDQ 4VNNIW 4FMAPS
+    CHECK(knm.flags.count("avx512_vpopcntdq"));
+    CHECK(knm.level == "x86-64-v3");
+    auto v4_on_knl = decide(image_for_level("x86-64-v4"), knl);
+    CHECK_FALSE(v4_on_knl.accepted);
+    CHECK(join(v4_on_knl.missing) == "avx512bw avx512dq avx512vl");
+    CHECK(v4_on_knl.reason.find("(image needs x86-64-v4, target is x86-64-v3)") != std::string::npos);
+    CHECK(decide(image_for_level("x86-64-v3"), knm).accepted);
+
+    const auto& five = isa::level_flags("x86-64-v4");
+    REQUIRE(five.size() == 5);
+    int subsets = 0;
+    for (unsigned mask = 0; mask < 31; ++mask) {  // all but the full set
+        auto flags = isa::flags_for_level("x86-64-v3");
+        for (unsigned i = 0; i < 5; ++i)
+            if (mask & (1u << i)) flags.insert(five[i]);
+        flags.insert("avx512er");  // other AVX-512 extensions do not stand in for a missing one
+        flags.insert("avx512_vnni");
+        CHECK_MESSAGE(isa::level_of(flags) == "x86-64-v3", "mask " << mask);
+        ++subsets;
+    }
+    CHECK(subsets == 31);
+    auto all = isa::flags_for_level("x86-64-v3");
+    all.insert(five.begin(), five.end());
+    CHECK(isa::level_of(all) == "x86-64-v4");
+}
+
+TEST_CASE("a cpuinfo of another architecture than the image: features unknown (emulated?)") {
+    // cat /proc/cpuinfo in a --platform linux/amd64 container on an Apple M1 (docker/for-mac#6512)
+    auto m1 = fixture("linux-pymatrix-emulated_amd64_on_m1");
+    CHECK(m1.arch == "aarch64");
+    CHECK(m1.flags.count("asimd"));
+    CHECK(m1.level.empty());
+    auto v = decide(image_for_level("x86-64"), m1);
+    CHECK_FALSE(v.accepted);
+    CHECK(v.features_unknown);
+    CHECK(v.missing.empty());
+    CHECK(v.reason == "features unknown (emulated?): the image is x86_64 and the target CPU is aarch64: the target's "
+                      "cpuinfo has the aarch64 layout (a 'Features' line, no 'flags' line), which is also what a "
+                      "container emulated on such a host (qemu-user, Rosetta) reads, so the x86_64 features the image "
+                      "needs cannot be read from it; give the cpuinfo of a native x86_64 machine");
+    // an aarch64 image on a cpuinfo with the x86 layout (qemu-user on an x86_64 host)
+    IsaRequirement arm{true, "aarch64", "", {}, ""};
+    auto on_x86 = decide(arm, fixture("linux-rhel7-zen"));
+    CHECK(on_x86.features_unknown);
+    CHECK(on_x86.reason.find("the image is aarch64 and the target CPU is x86_64: the target's cpuinfo has the x86 "
+                             "layout (a 'flags' line)") != std::string::npos);
+    // a POWER dump: neither layout
+    auto on_power = decide(image_for_level("x86-64"), fixture("linux-rhel8-power9"));
+    CHECK(on_power.features_unknown);
+    CHECK(on_power.reason.find("has neither a 'flags' nor a 'Features' line") != std::string::npos);
+    // the same architecture is decided from its flags as before
+    CHECK_FALSE(decide(image_for_level("x86-64-v3"), fixture("linux-rhel7-ivybridge")).features_unknown);
 }
 
 TEST_CASE("a native build on Zen 4 needs AVX-512: GCC's name says znver3, its macros do not") {

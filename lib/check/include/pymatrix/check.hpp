@@ -30,11 +30,17 @@ struct Verdict {
     std::string reason;                  ///< one sentence: why accepted/rejected
     std::vector<std::string> missing;    ///< cpuinfo flags the target lacks, sorted
     std::vector<std::string> warnings;   ///< e.g. the target runs under a hypervisor
+    bool features_unknown = false;       ///< the target's cpuinfo is not of the image's architecture
 };
 
-/// Decides: rejected when the image is unlabelled (unless `allow_unlabelled`), when the
-/// architectures differ, or when any required feature is absent from the target's flags; the
-/// reason names the level gap ("image needs x86-64-v4, target is x86-64-v3"). Throws nothing.
+/// Decides: rejected when the image is unlabelled (unless `allow_unlabelled`), when the target's
+/// cpuinfo is of another architecture than the image, or when any required feature is absent from
+/// the target's flags; the reason names the level gap ("image needs x86-64-v4, target is
+/// x86-64-v3"). A cpuinfo of another architecture is refused as "features unknown (emulated?)"
+/// with `features_unknown` set, failing closed like an unlabelled image: it is either a machine
+/// that runs the image only under emulation, or an emulated container that shows its host's
+/// cpuinfo (qemu-user and Docker Desktop's x86_64 containers on arm64 show a `Features` line), and
+/// neither says which of the image's features the emulated CPU has. Throws nothing.
 Verdict decide(const IsaRequirement& image, const isa::CpuInfo& target, bool allow_unlabelled = false);
 
 }  // namespace pymatrix

@@ -3,6 +3,7 @@
 // a compiler's predefined macros (`cc FLAGS -dM -E - </dev/null`) to cpuinfo flag names.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ std::set<std::string> flags_for_level(const std::string& level);
 /// The highest x86-64 level whose cumulative flags are all in `flags`; "" when even the
 /// baseline is incomplete (not an x86-64 CPU, or masked).
 std::string level_of(const std::set<std::string>& flags);
+
+/// The predefined macros of GCC/clang that name an x86 ISA extension, each with its cpuinfo flag
+/// ("__SSE3__" -> "pni", "__LZCNT__" -> "abm"): the table features_from_macros() reads.
+const std::map<std::string, std::string>& macro_flags();
 
 /// Maps predefined macros of GCC/clang (text of `cc -dM -E`) to the cpuinfo flags the compiled
 /// code may use, e.g. __SSE3__ -> pni, __LZCNT__ and __ABM__ -> abm, __BMI__ -> bmi1,
