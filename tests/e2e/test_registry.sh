@@ -4,8 +4,10 @@
 # registry's HTTP API, `check` and `inspect` of the registry reference without pulling, the local
 # tags removed, `docker pull` and python3 run from the pulled image, and build once: a second
 # `build --push` is `cached`, builds and pushes nothing, in under 2 s. Also: a bad --repository
-# (exit 2), a registry that does not answer (exit 5), a readable tag that names another image.
-# Uses the quick start's 3.13-default image (built by test_quickstart.sh; built here if missing).
+# (exit 2), a registry that does not answer (exit 5), a readable tag that names another image, and
+# the level index (--index): its two platforms, what a plain and a --platform linux/amd64/v3 pull get.
+# Uses the quick start's 3.13-default image (built by test_quickstart.sh; built here if missing) and,
+# for the index, its 3.13-opt-v3 (built by the index's build --push if missing).
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 M="$REPO/matrices/quickstart.toml"
@@ -164,4 +166,33 @@ assert_eq 0 "$rc" "build --push with a moved readable tag exits 0 ($err)"
 assert_contains "$out" "3.13-default  cached" "still cached: the hash tag holds the config"
 served="$(manifest_digest "$API/manifests/3.13.5-default")"
 assert_eq "$digest" "$served" "the readable tag names the build's image again"
+
+# 7. one tag for every level: --index over the quick start's two builds (x86-64 and x86-64-v3)
+I=127.0.0.1:$port/pymatrix-e2e-index
+run "$PYMATRIX" build "$M" --index 3.13.5
+assert_eq 2 "$rc" "--index without --push exits 2"
+assert_eq "pymatrix: --index: goes with --push: an index refers to manifests in a registry" "$err" "naming the flag"
+run "$PYMATRIX" build "$M" --only 3.13-opt-v3 --push --repository "$I" --index 3.13.5
+assert_eq 3 "$rc" "an index without a baseline build exits 3"
+assert_contains "$err" "index $I:3.13.5: no build records the baseline level x86-64" "the refusal says why"
+assert_eq "404" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+    "http://127.0.0.1:$port/v2/pymatrix-e2e-index/manifests/3.13.5")" "no index tag in the registry"
+run "$PYMATRIX" build "$M" --push --repository "$I" --index 3.13.5 --metadata-file "$TMP/index.json"
+assert_eq 0 "$rc" "build --push --index exits 0 ($err)"
+idx="$(jq -r .index.digest "$TMP/index.json")"
+assert_contains "$out" "index $I:3.13.5@$idx:" "the index and its digest are printed"
+raw="$(docker buildx imagetools inspect --raw "$I:3.13.5")"
+assert_eq "application/vnd.docker.distribution.manifest.list.v2+json" "$(jq -r .mediaType <<<"$raw")" "a manifest list"
+assert_eq "amd64/linux/ amd64/linux/v3" "$(jq -r '.manifests[].platform | "\(.architecture)/\(.os)/\(.variant // "")"' <<<"$raw" | xargs)" \
+    "two entries: linux/amd64 and linux/amd64/v3"
+for b in 3.13-default 3.13-opt-v3; do
+    assert_eq "$(jq -r --arg b $b '.builds[] | select(.name == $b) | .digest' "$TMP/index.json")" \
+        "$(jq -r --arg b $b '.index.entries[] | select(.build == $b) | .digest' "$TMP/index.json")" "$b: its pushed digest is its entry"
+done
+docker pull -q "$I:3.13.5" >/dev/null
+assert_eq "x86-64" "$(label "$I:3.13.5" io.pymatrix.isa.level)" "a plain pull on this engine gets the baseline"
+docker image rm "$I:3.13.5" >/dev/null
+docker pull -q --platform linux/amd64/v3 "$I:3.13.5" >/dev/null
+assert_eq "x86-64-v3" "$(label "$I:3.13.5" io.pymatrix.isa.level)" "--platform linux/amd64/v3 gets the v3 build"
+docker image rm "$I:3.13.5" >/dev/null
 done_testing
