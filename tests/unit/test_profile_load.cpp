@@ -171,33 +171,19 @@ compiler = ["gcc", "clang-19"]
     CHECK(f.profiles.at("clang22").settings.compiler == "clang-22");  // a child's scalar wins
     CHECK(f.profiles.at("clang22").settings.origin.at("compiler").line == 12);
 
-    auto e = load_error(kHeader + R"(
-[profiles.p]
-compiler = "clang-99"
-[matrix]
-python = ["3.13"]
-profile = ["p"]
-)");
+    auto compiler_error = [](const std::string& value) {  // value as TOML writes it
+        return load_error(kHeader + "\n[profiles.p]\ncompiler = " + value +
+                          "\n[matrix]\npython = [\"3.13\"]\nprofile = [\"p\"]\n");
+    };
+    auto e = compiler_error("\"clang-99\"");
     CHECK(e.where().line == 7);
     CHECK(e.key() == "profiles.p.compiler");
     CHECK(e.reason() == "'clang-99' is not a compiler pymatrix knows; did you mean 'clang-19'? (known: gcc, clang, "
                         "clang-13, clang-14, clang-15, clang-16, clang-17, clang-18, clang-19, clang-22; clang-N needs "
                         "a Debian suite that packages it)");
-    e = load_error(kHeader + R"(
-[profiles.p]
-compiler = "icc"
-[matrix]
-python = ["3.13"]
-profile = ["p"]
-)");
+    e = compiler_error("\"icc\"");
     CHECK(e.reason().find("'icc' is not a compiler pymatrix knows; did you mean 'gcc'? (known: gcc, clang,") == 0);
-    e = load_error(kHeader + R"(
-[profiles.p]
-compiler = 19
-[matrix]
-python = ["3.13"]
-profile = ["p"]
-)");
+    e = compiler_error("19");
     CHECK(e.reason() == "expected a string, got an integer");
     e = load_error(kHeader + R"(
 [profiles.p]
