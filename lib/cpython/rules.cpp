@@ -134,12 +134,17 @@ struct Suite {
     std::string_view release;
     int default_clang;
     std::string_view packages;
+    // those of `packages` only the suite's security updates have (bookworm-security): an image
+    // whose apt sources lack that suite cannot install them (the stand-in debian:bookworm-slim
+    // of this machine's registry mirror lists only "bookworm main"; Docker Hub's lists both)
+    std::string_view security_only = {};
 };
 constexpr Suite kSuites[] = {
     {"bookworm", "Debian 12", 14,
      "python3 clang llvm clang-13 clang-14 clang-15 clang-16 clang-19 clang-22 llvm-13 llvm-14 llvm-15 "
      "llvm-16 llvm-19 llvm-22 bolt-15 bolt-16 bolt-19 bolt-22 libclang-rt-14-dev libclang-rt-16-dev "
-     "libclang-rt-19-dev libclang-rt-22-dev"},
+     "libclang-rt-19-dev libclang-rt-22-dev",
+     "clang-22 llvm-22 bolt-22 libclang-rt-22-dev"},
     {"trixie", "Debian 13", 19,
      "python3 clang llvm clang-17 clang-18 clang-19 clang-22 llvm-17 llvm-18 llvm-19 llvm-22 bolt-17 "
      "bolt-18 bolt-19 bolt-22 libclang-rt-17-dev libclang-rt-18-dev libclang-rt-19-dev libclang-rt-22-dev"},
@@ -256,6 +261,13 @@ MinorVersion minor_version_of(const std::string& python_version) {
 }
 
 bool suite_known(const std::string& suite) { return suite_named(suite) != nullptr; }
+
+std::string security_suite_of(const std::string& suite, const std::string& package) {
+    const Suite* s = suite_named(suite);
+    if (!s) return "";
+    auto only = words(s->security_only);
+    return std::find(only.begin(), only.end(), package) == only.end() ? "" : std::string(s->name) + "-security";
+}
 
 bool suite_has(const std::string& suite, const std::string& package) {
     const Suite* s = suite_named(suite);

@@ -71,7 +71,12 @@ BuilderToolchain builder_toolchain(const std::string& python_version,
     std::vector<std::string> chosen;  // every package the build gets, the profile's included
     auto add = [&](const std::string& p) {
         if (!contains(chosen, p)) chosen.push_back(p);
-        if (!contains(build_packages, p) && !contains(tc.packages, p)) tc.packages.push_back(p);
+        if (contains(build_packages, p) || contains(tc.packages, p)) return;
+        tc.packages.push_back(p);
+        if (auto security = security_suite_of(suite, p); !security.empty())
+            tc.notes.push_back(fmt::format("{} comes from {}: {} must list that suite in its apt sources (Docker "
+                                           "Hub's debian:bookworm images do), else apt cannot find it",
+                                           p, security, base_image));
     };
     auto available = [&](const std::string& p) { return !known || suite_has(suite, p); };
 

@@ -199,6 +199,11 @@ TEST_CASE("toolchain: clang PGO gets the profile runtime libclang-rt-N-dev where
     CHECK(tc.assignments == strings{"LLVM_BOLT=/usr/lib/llvm-22/bin/llvm-bolt",
                                     "MERGE_FDATA=/usr/lib/llvm-22/bin/merge-fdata",
                                     "LLVM_PROFDATA=/usr/lib/llvm-22/bin/llvm-profdata"});
+    // each of them from bookworm-security, which the base image must list (trixie has them in main)
+    REQUIRE(tc.notes.size() == 4);
+    CHECK(tc.notes[0] == "clang-22 comes from bookworm-security: debian:bookworm must list that suite in its apt "
+                         "sources (Docker Hub's debian:bookworm images do), else apt cannot find it");
+    CHECK(builder_toolchain("3.13.5", {"--enable-optimizations", "CC=clang-22"}, "debian:trixie").notes.empty());
     // trixie's default clang is 19; bookworm has no libclang-rt-15-dev: nothing to add for it
     CHECK(builder_toolchain("3.13.5", {"--enable-optimizations", "CC=clang"}, "debian:trixie").packages ==
           strings{"clang", "llvm-19", "libclang-rt-19-dev"});

@@ -206,9 +206,11 @@ struct BuilderToolchain {
 ///  - --enable-optimizations with a clang CC also gets libclang-rt-N-dev, when the suite has it:
 ///    the profile runtime libclang_rt.profile.a of the instrumented link (-fprofile-instr-generate),
 ///    which clang-N only recommends (its libclang-common-N-dev does), so a --no-install-recommends
-///    install lacks it and the link stops with "ld: cannot find .../libclang_rt.profile.a";
+///    install lacks it and the link stops with "ld: cannot find .../libclang_rt.profile-x86_64.a";
 ///  - a variable the arguments already assign (a profile's own "LLVM_BOLT=/opt/bolt/bin/llvm-bolt")
 ///    keeps its value: no assignment is added for it (its package is still installed).
+/// A package the suite has only in its security updates (bookworm: clang-22, llvm-22, bolt-22,
+/// libclang-rt-22-dev, from bookworm-security) gets a note each: the base image must list that suite.
 /// A build that needs none of this gets an empty result. Throws ConfigError (no position) when
 /// `python_version` is not "MAJOR.MINOR[...]"; never anything else.
 BuilderToolchain builder_toolchain(const std::string& python_version,
