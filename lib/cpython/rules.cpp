@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <set>
 #include <sstream>
 
 namespace pymatrix {
@@ -26,7 +27,7 @@ constexpr OptionRule kRules[] = {
 
     // Package groups list their alternatives in order of preference (builder_toolchain()).
     {RK::requires_toolchain, "--enable-bolt", "", {3, 12}, {3, 12}, "",
-     "bolt-19|bolt-18|bolt-17|bolt-16|bolt-15",
+     "bolt-19|bolt-22|bolt-18|bolt-17|bolt-16|bolt-15",
      "llvm-bolt and merge-fdata: Debian bolt-N installs them as /usr/lib/llvm-N/bin/llvm-bolt and "
      "/usr/lib/llvm-N/bin/merge-fdata (on PATH only as llvm-bolt-N, merge-fdata-N), so pymatrix passes "
      "LLVM_BOLT= and MERGE_FDATA=",
@@ -36,14 +37,31 @@ constexpr OptionRule kRules[] = {
      "CPython 3.12 configure.ac (AC_PATH_TOOL LLVM_BOLT, MERGE_FDATA); dpkg-deb -c bolt-15/16/19 on Debian 12 "
      "(no 3.12 tarball here: which BOLT its flags need is not checked)"},
 
+    // bolt-19 first: the one the seed matrix built 3.13 with (gcc 12); a clang-N build takes bolt-N.
     {RK::requires_toolchain, "--enable-bolt", "", {3, 13}, {}, "",
-     "bolt-19|bolt-18",
-     "llvm-bolt and merge-fdata of LLVM 18 or newer (Debian 12: bolt-19), as LLVM_BOLT= and MERGE_FDATA=",
+     "bolt-19|bolt-22|bolt-18",
+     "llvm-bolt and merge-fdata of LLVM 18 or newer (Debian 12: bolt-19, or bolt-22 from its security "
+     "suite), as LLVM_BOLT= and MERGE_FDATA=",
      "CPython 3.13's default BOLT_APPLY_FLAGS pass -reorder-functions=cdsort, which BOLT has from LLVM 18: "
      "Debian 12's llvm-bolt-15 and -16 stop with \"for the --reorder-functions option: Cannot find option "
      "named 'cdsort'!\" (checked here); configure finds the tools as in 3.12",
      "CPython 3.13.5 configure.ac (BOLT_APPLY_FLAGS, AC_PATH_TOOL LLVM_BOLT, MERGE_FDATA); "
      "llvm-bolt -reorder-functions=cdsort with bolt-16 and bolt-19 of Debian 12"},
+
+    // Evidence (issue 15, "Tried as a new user would", Intel Xeon VM): a 3.13.5 profile with
+    // pgo = true, lto = "full", bolt = true and CC=clang-19 on debian:bookworm-slim compiled, trained
+    // and linked, then llvm-bolt 19 (bolt-19 1:19.1.7-3~deb12u1) crashed with a segmentation fault in
+    // profile-bolt-stamp; the same profile with gcc 12 + bolt-19 built in the seed matrix
+    // (matrices/seed.toml, 3.13-pgo-lto-bolt). Seen once, on 3.13: later versions are kept under
+    // the rule until a build shows otherwise.
+    {RK::known_crash, "--enable-bolt", "", {3, 13}, {}, "clang-19", "bolt-19",
+     "llvm-bolt 19 on a clang-19 build",
+     "llvm-bolt 19 crashed (segmentation fault) in profile-bolt-stamp of a clang-19 PGO+LTO+BOLT build "
+     "of CPython 3.13.5 on Debian 12, after about 20 minutes of build; gcc 12 + bolt-19 built the same "
+     "source",
+     "issue 15 (Tried as a new user would); matrices/seed.toml 3.13-pgo-lto-bolt (gcc 12 + bolt-19)",
+     "compiler = \"gcc\" (gcc 12 + bolt-19 worked), bolt = false, or build_packages = [\"bolt-22\"] to "
+     "try LLVM 22's BOLT (untested)"},
 
     {RK::available, "--enable-experimental-jit", "", {3, 13}, {}, "",
      "python3",
@@ -105,19 +123,31 @@ constexpr OptionRule kRules[] = {
 //             NO llvm-18, clang-18, bolt-18 (and nothing of 17 or 20).
 //   trixie:   llvm-17 18 19, clang-17 18 19, bolt-17 18 19, llvm/clang = 19 (llvm-defaults 0.63);
 //             nothing of 13..16 or 20.
+// Read again 2026-12 for LLVM 20..22 and the profile runtimes libclang-rt-N-dev:
+//   bookworm: clang-22 llvm-22 bolt-22 libclang-rt-22-dev 1:22.1.8-1~deb12u1 in bookworm-security
+//             (debian:bookworm-slim lists that suite); libclang-rt-14/16/19-dev in main (none for
+//             13 or 15); nothing of 20 or 21.
+//   trixie:   clang-22 llvm-22 bolt-22 1:22.1.8-1~deb13u5; libclang-rt-17/18/19/22-dev.
 // A package missing from this list counts as absent: add it here before a rule names it.
 struct Suite {
     std::string_view name;
     std::string_view release;
     int default_clang;
     std::string_view packages;
+    // those of `packages` only the suite's security updates have (bookworm-security): an image
+    // whose apt sources lack that suite cannot install them (the stand-in debian:bookworm-slim
+    // of this machine's registry mirror lists only "bookworm main"; Docker Hub's lists both)
+    std::string_view security_only = {};
 };
 constexpr Suite kSuites[] = {
     {"bookworm", "Debian 12", 14,
-     "python3 clang llvm clang-13 clang-14 clang-15 clang-16 clang-19 llvm-13 llvm-14 llvm-15 llvm-16 "
-     "llvm-19 bolt-15 bolt-16 bolt-19"},
+     "python3 clang llvm clang-13 clang-14 clang-15 clang-16 clang-19 clang-22 llvm-13 llvm-14 llvm-15 "
+     "llvm-16 llvm-19 llvm-22 bolt-15 bolt-16 bolt-19 bolt-22 libclang-rt-14-dev libclang-rt-16-dev "
+     "libclang-rt-19-dev libclang-rt-22-dev",
+     "clang-22 llvm-22 bolt-22 libclang-rt-22-dev"},
     {"trixie", "Debian 13", 19,
-     "python3 clang llvm clang-17 clang-18 clang-19 llvm-17 llvm-18 llvm-19 bolt-17 bolt-18 bolt-19"},
+     "python3 clang llvm clang-17 clang-18 clang-19 clang-22 llvm-17 llvm-18 llvm-19 llvm-22 bolt-17 "
+     "bolt-18 bolt-19 bolt-22 libclang-rt-17-dev libclang-rt-18-dev libclang-rt-19-dev libclang-rt-22-dev"},
 };
 // clang-format on
 
@@ -138,6 +168,32 @@ bool suite_has(const Suite& s, const std::string& package) {
 }
 
 std::string str(MinorVersion v) { return fmt::format("{}.{}", v.major, v.minor); }
+
+// The LLVM major of the tool a package stem gives, as configure's argv names it: N of the last
+// LLVM_BOLT=/usr/lib/llvm-N/bin/llvm-bolt (or .../llvm-bolt-N); 0 when not given or not telling.
+int tool_major(const std::vector<std::string>& args, std::string_view stem) {
+    static const std::pair<std::string_view, std::string_view> variable_of[] = {{"bolt", "LLVM_BOLT="}};
+    std::string path;
+    for (const auto& [s, variable] : variable_of)
+        if (s == stem)
+            for (const auto& a : args)
+                if (a.rfind(variable, 0) == 0) path = a.substr(variable.size());
+    static const std::regex major(R"(/llvm-(\d{1,4})/|-(\d{1,4})$)");
+    std::smatch m;
+    if (!std::regex_search(path, m, major)) return 0;
+    return std::stoi(m[1].matched ? m[1].str() : m[2].str());
+}
+
+// Whether a known_crash row's compiler ("clang-19") and tool package ("bolt-19") are this build's.
+bool crash_applies(const OptionRule& r, const Compiler& cc, const std::vector<std::string>& args) {
+    static const std::regex versioned(R"(([a-z]+)-(\d{1,4}))");
+    std::match_results<std::string_view::const_iterator> compiler, package;
+    if (!std::regex_match(r.compiler.begin(), r.compiler.end(), compiler, versioned) ||
+        !std::regex_match(r.packages.begin(), r.packages.end(), package, versioned))
+        return false;
+    return compiler[1] == "clang" && cc.clang && cc.major == std::stoi(compiler[2]) &&
+           tool_major(args, std::string_view(&*package[1].first, package[1].length())) == std::stoi(package[2]);
+}
 
 // The compiler configure will use: the last CC= argument, else the image's cc (gcc on Debian).
 
@@ -206,6 +262,13 @@ MinorVersion minor_version_of(const std::string& python_version) {
 
 bool suite_known(const std::string& suite) { return suite_named(suite) != nullptr; }
 
+std::string security_suite_of(const std::string& suite, const std::string& package) {
+    const Suite* s = suite_named(suite);
+    if (!s) return "";
+    auto only = words(s->security_only);
+    return std::find(only.begin(), only.end(), package) == only.end() ? "" : std::string(s->name) + "-security";
+}
+
 bool suite_has(const std::string& suite, const std::string& package) {
     const Suite* s = suite_named(suite);
     return s && ::pymatrix::suite_has(*s, package);
@@ -218,6 +281,18 @@ Compiler compiler_of(const std::vector<std::string>& configure_args, const std::
 }  // namespace rules_detail
 
 std::span<const OptionRule> option_rules() { return kRules; }
+
+std::vector<std::string> known_compilers() {
+    std::vector<std::string> out = {"gcc", "clang"};
+    std::set<int> majors;
+    static const std::regex versioned(R"(clang-(\d{1,4}))");
+    std::smatch m;
+    for (const auto& s : kSuites)
+        for (const auto& p : words(s.packages))
+            if (std::regex_match(p, m, versioned)) majors.insert(std::stoi(m[1]));
+    for (int n : majors) out.push_back(fmt::format("clang-{}", n));
+    return out;
+}
 
 std::string debian_suite(const std::string& base_image) {
     std::string ref = base_image.substr(0, base_image.find('@'));
@@ -246,6 +321,13 @@ std::vector<RuleViolation> check_rules(const std::string& python_version,
     const Compiler cc = compiler_of(configure_args, suite);
 
     std::vector<RuleViolation> out;
+    if (cc.clang && suite && !suite_has(*suite, cc.package))
+        out.push_back({cc.shown,
+                       fmt::format("{}, but {} is {} ({}), which has no {} package: configure would find no C compiler",
+                                   cc.shown, base_image, suite->release, suite->name, cc.package),
+                       "the compiler must be installable in the build-deps stage; the compilers each suite has are "
+                       "listed in the rules table",
+                       "apt-cache policy clang-N on Debian 12 and 13 (pymatrix cpython/rules.cpp kSuites)"});
     for (const auto& arg : configure_args) {
         const std::string name = option_name(arg);
         if (name.empty()) continue;
@@ -265,6 +347,12 @@ std::vector<RuleViolation> check_rules(const std::string& python_version,
                 continue;
             }
             if (value == "no") continue;  // disabled: nothing to build it with
+            if (r.kind == RuleKind::known_crash) {
+                if (crash_applies(r, cc, configure_args))
+                    add(fmt::format("'{}' with {} and {} is a combination known to crash; instead: {}", arg, cc.shown,
+                                    r.packages, r.way_out));
+                continue;
+            }
             if (!r.compiler.empty()) {
                 int need = 0;
                 if (auto ge = r.compiler.find(">="); ge != std::string_view::npos)
@@ -275,9 +363,6 @@ std::vector<RuleViolation> check_rules(const std::string& python_version,
                 else if (need && cc.major && cc.major < need)
                     add(fmt::format("'{}' needs {}, but {} is clang {}{}", arg, wanted, cc.shown, cc.major,
                                     cc.package == "clang" ? fmt::format(" (the default of {})", suite_name) : ""));
-                else if (suite && !suite_has(*suite, cc.package))
-                    add(fmt::format("'{}': {} but {} is {} ({}), which has no {} package", arg, cc.shown, base_image,
-                                    suite->release, suite->name, cc.package));
             }
             if (suite) {
                 std::vector<std::string> missing;

@@ -34,6 +34,9 @@ MinorVersion minor_version_of(const std::string& python_version);
 /// Whether `suite` (as debian_suite() names it) is one whose packages the table lists.
 bool suite_known(const std::string& suite);
 
+/// "bookworm-security" when the known `suite` has `package` only in its security updates, else "".
+std::string security_suite_of(const std::string& suite, const std::string& package);
+
 /// Whether the known `suite` has `package` (false for unknown suites).
 bool suite_has(const std::string& suite, const std::string& package);
 

@@ -27,13 +27,19 @@ struct ToolPath {
     std::string_view variable;  // configure variable
     std::string_view program;   // in /usr/lib/llvm-N/bin
     std::string_view package;   // stem of the Debian package giving N: "bolt" -> bolt-N
+    std::string_view runtime;   // "" or the stem of a runtime package the option needs: <stem>-N-dev
 };
+// The clang PGO build links its instrumented binary against the profile runtime
+// (libclang_rt.profile-x86_64.a from the -fprofile-instr-generate driver flag). Debian ships it in
+// libclang-rt-N-dev, which libclang-common-N-dev only recommends: the build-deps stage installs
+// without recommends, and the link stopped with "/usr/bin/ld: cannot find
+// /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.profile-x86_64.a" (issue 15).
 // clang-format off
 constexpr ToolPath kToolPaths[] = {
-    {"--enable-bolt",          false, "LLVM_BOLT",     "llvm-bolt",     "bolt"},
-    {"--enable-bolt",          false, "MERGE_FDATA",   "merge-fdata",   "bolt"},
-    {"--with-lto",             true,  "LLVM_AR",       "llvm-ar",       "llvm"},
-    {"--enable-optimizations", true,  "LLVM_PROFDATA", "llvm-profdata", "llvm"},
+    {"--enable-bolt",          false, "LLVM_BOLT",     "llvm-bolt",     "bolt", ""},
+    {"--enable-bolt",          false, "MERGE_FDATA",   "merge-fdata",   "bolt", ""},
+    {"--with-lto",             true,  "LLVM_AR",       "llvm-ar",       "llvm", ""},
+    {"--enable-optimizations", true,  "LLVM_PROFDATA", "llvm-profdata", "llvm", "libclang-rt"},
 };
 // clang-format on
 
@@ -65,7 +71,12 @@ BuilderToolchain builder_toolchain(const std::string& python_version,
     std::vector<std::string> chosen;  // every package the build gets, the profile's included
     auto add = [&](const std::string& p) {
         if (!contains(chosen, p)) chosen.push_back(p);
-        if (!contains(build_packages, p) && !contains(tc.packages, p)) tc.packages.push_back(p);
+        if (contains(build_packages, p) || contains(tc.packages, p)) return;
+        tc.packages.push_back(p);
+        if (auto security = security_suite_of(suite, p); !security.empty())
+            tc.notes.push_back(fmt::format("{} comes from {}: {} must list that suite in its apt sources (Docker "
+                                           "Hub's debian:bookworm images do), else apt cannot find it",
+                                           p, security, base_image));
     };
     auto available = [&](const std::string& p) { return !known || suite_has(suite, p); };
 
@@ -86,6 +97,7 @@ BuilderToolchain builder_toolchain(const std::string& python_version,
         if (value == "no") continue;  // disabled: nothing to build it with
         options.push_back(name);
         for (const auto& r : option_rules()) {
+            if (r.kind == RuleKind::known_crash) continue;  // names a package to avoid, not one to install
             if (r.option != name || !applies_to_value(r, value)) continue;
             if (v < r.since || (!r.until.none() && v > r.until)) continue;
             for (const auto& group : words(r.packages)) {
@@ -117,6 +129,8 @@ BuilderToolchain builder_toolchain(const std::string& python_version,
                 if (available(llvm)) add(llvm);
                 else major = 0;
             }
+            const std::string runtime = fmt::format("{}-{}-dev", t.runtime, cc.major);
+            if (!t.runtime.empty() && cc.major && available(runtime)) add(runtime);
         } else {
             major = major_of(chosen, t.package);
             if (!major) continue;  // no package could be chosen: check_rules() rejects the build

@@ -38,7 +38,11 @@ void apply_override(ProfileSettings& s, const std::string& key, const std::strin
     else if (key == "profile_task") s.profile_task = v;
     else if (key == "base_image") s.base_image = v;
     else if (key == "keep_cflags") s.keep_cflags = v == "true";
+    else if (key == "compiler") s.compiler = v;
 }
+
+/// The CC= a `compiler` setting puts on configure's argv: none for the default gcc.
+bool names_clang(const ProfileSettings& s) { return !s.compiler.empty() && s.compiler != "gcc"; }
 
 std::string name_segment(const std::string& axis, const std::string& value) {
     if (value == "true") return axis;
@@ -53,6 +57,9 @@ nlohmann::json settings_json(const ProfileSettings& s) {
                         {"base_image", s.base_image}, {"build_packages", s.build_packages},
                         {"keep_cflags", s.keep_cflags}};
     j["profile_task"] = s.profile_task ? nlohmann::json(*s.profile_task) : nlohmann::json(nullptr);
+    // only when it is not the default: "gcc" and no compiler key build the same, as every
+    // build did before the key existed (their hashes stay)
+    if (names_clang(s)) j["compiler"] = s.compiler;
     return j;
 }
 
@@ -64,6 +71,7 @@ std::vector<std::string> configure_arguments(const ProfileSettings& s) {
     if (!s.lto.empty()) a.push_back(s.lto == "yes" ? "--with-lto" : "--with-lto=" + s.lto);
     if (s.bolt) a.push_back("--enable-bolt");
     if (!s.jit.empty()) a.push_back(s.jit == "yes" ? "--enable-experimental-jit" : "--enable-experimental-jit=" + s.jit);
+    if (names_clang(s)) a.push_back("CC=" + s.compiler);
     for (auto& o : s.configure) a.push_back(o);
     std::string nodist = cflags_nodist_with_march(s);
     if (!s.cflags.empty()) a.push_back("CFLAGS=" + s.cflags);
@@ -175,6 +183,16 @@ std::vector<Build> expand(const MatrixFile& file) {
         }
         for (auto& [k, v] : c)
             if (k != "python" && k != "profile") apply_override(b.settings, k, v);
+        if (!b.settings.compiler.empty())
+            for (const auto& o : b.settings.configure)
+                if (o.rfind("CC=", 0) == 0) {
+                    auto it = b.settings.origin.find("compiler");
+                    throw ConfigError(it == b.settings.origin.end() ? b.where : it->second,
+                                      "profiles." + b.profile + ".compiler",
+                                      fmt::format("compiler = \"{}\" and '{}' in configure both choose the C "
+                                                  "compiler: keep one",
+                                                  b.settings.compiler, o));
+                }
         place_flags(b.settings, b.notes, b.warnings);
         b.configure_args = configure_arguments(b.settings);
         b.base_image = b.settings.base_image.empty() ? file.defaults.base_image : b.settings.base_image;

@@ -24,6 +24,7 @@ SourcePosition where_of(const Build& b, const std::string& setting) {
 std::string setting_of(const Build& b, const std::string& arg) {
     const auto& mine = b.settings.configure;
     if (std::find(mine.begin(), mine.end(), arg) != mine.end()) return "configure";
+    if (arg.rfind("CC=", 0) == 0) return "compiler";  // not in `configure`: the compiler key's
     static const std::map<std::string, std::string> from_setting = {
         {"--enable-optimizations", "pgo"},
         {"--with-lto", "lto"},

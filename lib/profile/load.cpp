@@ -23,7 +23,7 @@ const std::vector<std::string> kDefaultsKeys = {"repository", "base_image", "net
 const std::vector<std::string> kPythonKeys = {"version", "source", "sha256"};
 const std::vector<std::string> kSettingKeys = {
     "configure", "pgo", "lto", "bolt", "jit", "cflags", "cflags_nodist", "ldflags",
-    "ldflags_nodist", "march", "profile_task", "keep_cflags", "base_image", "build_packages"};
+    "ldflags_nodist", "march", "profile_task", "keep_cflags", "base_image", "build_packages", "compiler"};
 
 struct Loader {
     std::string file;
@@ -130,6 +130,9 @@ struct Loader {
         } else if (k == "march") {
             s.march = string_at(v, key);
             check(march_problem(s.march));
+        } else if (k == "compiler") {
+            s.compiler = string_at(v, key);
+            check(compiler_problem(s.compiler));
         } else if (k == "base_image") {
             s.base_image = string_at(v, key);
             check(image_reference_problem(s.base_image));

@@ -1,7 +1,10 @@
 #include "validate.hpp"
+#include "pymatrix/cpython.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <regex>
 #include <unordered_map>
 
@@ -75,6 +78,15 @@ std::string march_problem(const std::string& v) {
         return fmt::format("'{}' is not an x86-64 level (the psABI's: x86-64, x86-64-v2, x86-64-v3, x86-64-v4)", v);
     if (full(v, R"([a-z0-9][a-z0-9._+-]{0,63})")) return "";
     return fmt::format("'{}' is not a -march value (e.g. x86-64-v3, znver3, native)", v);
+}
+
+std::string compiler_problem(const std::string& v) {
+    const auto known = known_compilers();
+    if (std::find(known.begin(), known.end(), v) != known.end()) return "";
+    std::string hint = util::closest(v, known);
+    return fmt::format("'{}' is not a compiler pymatrix knows{} (known: {}; clang-N needs a Debian suite that "
+                       "packages it)",
+                       v, hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint), util::join(known, ", "));
 }
 
 std::string image_reference_problem(const std::string& ref) {

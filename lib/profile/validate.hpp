@@ -27,6 +27,9 @@ std::string jit_problem(const std::string& value);
 /// march: a GCC -march value ([a-z0-9][a-z0-9._+-]*), e.g. x86-64-v3, znver3, native; an
 /// "x86-64-vN" must be one of the x86-64 psABI's levels v2, v3, v4.
 std::string march_problem(const std::string& value);
+/// compiler: one the rules table knows (pymatrix/cpython.hpp known_compilers(): "gcc", "clang",
+/// "clang-19", ...); names them all otherwise, with a near miss first when there is one.
+std::string compiler_problem(const std::string& value);
 /// An image reference [HOST[:PORT]/]PATH[:TAG][@sha256:HEX] (OCI distribution spec).
 std::string image_reference_problem(const std::string& ref);
 /// A python or profile name used in build names: [A-Za-z0-9][A-Za-z0-9_.+-]{0,63}.

@@ -5,6 +5,8 @@
 # CPython's own ./configure, run there with the generated argv, finds llvm-bolt and merge-fdata.
 # Without pymatrix's LLVM_BOLT=/MERGE_FDATA= the same configure stops. About 1 minute once the
 # apt layers are cached (the first run downloads bolt-19, 37 MB: add 1-2 minutes).
+# The compiler key is checked through plan/generate only (no clang build here: see
+# docs/profiles.md for the one real clang-19 build and its time).
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 IMAGE=pymatrix-e2e/toolchain:bolt-source   # this test's own tag, removed at the end
@@ -18,6 +20,43 @@ assert_eq '["--enable-option-checking=fatal","--enable-optimizations","--with-lt
 assert_eq '["bolt-19"]' "$(jq -c .toolchain_packages <<<"$plan")" "plan: the BOLT build's toolchain packages"
 assert_eq '[]' "$(jq -c --arg n 3.13-pgo-lto '.builds[] | select(.name == $n) | .toolchain_packages' <<<"$out")" \
     "plan: the PGO+LTO build needs no toolchain"
+
+# the compiler key (tests/e2e/matrices/toolchain.toml), plan and generate only: what a clang PGO
+# build gets from the rules table, the same through configure = ["CC=clang-19"], and clang-22's BOLT
+run "$PYMATRIX" plan "$REPO/tests/e2e/matrices/toolchain.toml" --format json
+assert_eq 0 "$rc" "plan toolchain.toml exits 0 ($err)"
+tc_plan="$out"
+build_field() { jq -c --arg n "$1" ".builds[] | select(.name == \$n) | .$2" <<<"$tc_plan"; }
+assert_eq '["--enable-option-checking=fatal","--enable-optimizations","--with-lto=full","CC=clang-19","LLVM_AR=/usr/lib/llvm-19/bin/llvm-ar","LLVM_PROFDATA=/usr/lib/llvm-19/bin/llvm-profdata"]' \
+    "$(build_field 3.13-clang-pgo configure_args)" "compiler = clang-19: CC= and the LLVM tool paths"
+assert_eq '["clang-19","llvm-19","libclang-rt-19-dev"]' "$(build_field 3.13-clang-pgo toolchain_packages)" \
+    "clang PGO gets the profile runtime"
+assert_eq "$(build_field 3.13-clang-pgo configure_args)" "$(build_field 3.13-cc-pgo configure_args)" \
+    "configure = [CC=clang-19] gives the same argv"
+assert_eq "$(build_field 3.13-clang-pgo toolchain_packages)" "$(build_field 3.13-cc-pgo toolchain_packages)" \
+    "... and the same packages"
+assert_eq '["clang-22","bolt-22","llvm-22","libclang-rt-22-dev"]' "$(build_field 3.13-clang22-bolt toolchain_packages)" \
+    "clang-22 takes LLVM 22's BOLT"
+run "$PYMATRIX" generate "$REPO/tests/e2e/matrices/toolchain.toml" --only 3.13-clang-pgo -o gen-tc
+assert_eq 0 "$rc" "generate toolchain.toml exits 0 ($err)"
+dockerfile="$(cat gen-tc/3.13-clang-pgo/Dockerfile)"
+assert_contains "$dockerfile" '"install-toolchain","clang-19","llvm-19","libclang-rt-19-dev"]' "the Dockerfile installs libclang-rt-19-dev"
+assert_contains "$dockerfile" '"CC=clang-19","LLVM_AR=/usr/lib/llvm-19/bin/llvm-ar","LLVM_PROFDATA=/usr/lib/llvm-19/bin/llvm-profdata"]' \
+    "configure gets CC= and LLVM_PROFDATA="
+assert_contains "$dockerfile" 'sysconfig.get_config_var("CC")' "the ISA step uses the compiler CPython was built with"
+
+# refused before any build: clang-19 with bolt-19 (a known crash) and a compiler the table lacks
+printf '[pythons."3.13"]\nversion = "3.13.5"\nsource = "%s"\nsha256 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"\n[profiles.clang-bolt]\ncompiler = "clang-19"\npgo = true\nbolt = true\n[matrix]\npython = ["3.13"]\nprofile = ["clang-bolt"]\n' \
+    "$REPO/sources/Python-3.13.5.tar.xz" > crash.toml
+run "$PYMATRIX" plan crash.toml
+assert_eq 2 "$rc" "clang-19 + bolt-19 is refused (exit 2)"
+assert_contains "$err" "crash.toml:8:8: profiles.clang-bolt.bolt:" "at the bolt key"
+assert_contains "$err" "known to crash; instead: compiler = \"gcc\"" "with a way out"
+sed 's/"clang-19"/"clang-20"/' crash.toml > unknown.toml
+run "$PYMATRIX" plan unknown.toml
+assert_eq 2 "$rc" "an unknown compiler is refused (exit 2)"
+assert_contains "$err" "unknown.toml:6:12: profiles.clang-bolt.compiler: 'clang-20' is not a compiler pymatrix knows" \
+    "naming file:line:key"
 
 run "$PYMATRIX" generate "$REPO/matrices/seed.toml" -o gen
 assert_eq 0 "$rc" "generate seed.toml exits 0 ($err)"

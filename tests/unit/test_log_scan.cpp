@@ -30,3 +30,75 @@ TEST_CASE("a passing training run names nothing") {
     CHECK(pgo_failed_tests("#12 399.4 == Tests result: SUCCESS ==\n#12 399.4 44 tests OK.\n").empty());
     CHECK(pgo_failed_tests("").empty());
 }
+
+// ---- FailureScan: the one-paragraph reason of a failed build ---------------------------------
+#include "failure_scan.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace {
+std::string explain_fixture(const std::string& name) {
+    std::ifstream in(std::string(PYMATRIX_FIXTURES_DIR) + "/logs/" + name);
+    REQUIRE_MESSAGE(in, name);
+    FailureScan scan;
+    std::string line;
+    while (std::getline(in, line)) scan.add(line);
+    return scan.explain();
+}
+std::string head_of(const std::string& paragraph) { return paragraph.substr(0, paragraph.find('\n')); }
+}  // namespace
+
+TEST_CASE("failure scan: the linker's missing profile runtime, not make's Error 2") {
+    std::string why = explain_fixture("clang19-pgo-no-profile-runtime.log");
+    CHECK(head_of(why) == "/usr/bin/ld: cannot find /usr/lib/llvm-19/lib/clang/19/lib/linux/"
+                          "libclang_rt.profile-x86_64.a: No such file or directory");
+    CHECK(why.find("\n      clang-19: error: linker command failed with exit code 1") != std::string::npos);
+    CHECK(why.find("\n      make: *** [Makefile:901: profile-run-stamp] Error 2") != std::string::npos);
+    CHECK(why.find("make[2]") == std::string::npos);  // sub-makes' plain Error 2 add nothing
+}
+
+TEST_CASE("failure scan: a compiler driver refusing an option") {
+    CHECK(explain_fixture("clang19-pgo-isa-step-gcc.log") ==
+          "gcc: error: unrecognized command-line option ‘-fprofile-instr-use=/usr/src/python/code.profclangd’");
+}
+
+TEST_CASE("failure scan: a crashing tool is named, with its signal and make target") {
+    std::string why = explain_fixture("clang19-bolt19-segfault.log");
+    CHECK(head_of(why) == "llvm-bolt crashed (segmentation fault) in profile-bolt-stamp");
+    CHECK(why.find("make: *** [Makefile:969: bolt-opt] Error 2") != std::string::npos);
+    CHECK(why.find("make[1]: *** [Makefile:799: profile-bolt-stamp] Error 139") != std::string::npos);
+    // each source alone: make's exit status, the shell's report, LLVM's crash handler
+    FailureScan make_only;
+    make_only.add("#14 12.0 make[1]: *** [Makefile:799: profile-bolt-stamp] Error 134");
+    make_only.add("#14 12.0 make: *** [Makefile:969: bolt-opt] Error 2");
+    CHECK(head_of(make_only.explain()) == "a tool crashed (aborted) in profile-bolt-stamp");
+    FailureScan shell_only;
+    shell_only.add("/bin/sh: line 1:   731 Segmentation fault      ./python -E -c 'import sys'");
+    CHECK(head_of(shell_only.explain()) == "python crashed (segmentation fault)");
+    FailureScan handler_only;
+    handler_only.add("PLEASE submit a bug report to https://github.com/llvm/llvm-project/issues/ and include the crash "
+                     "backtrace.");
+    handler_only.add("0.\tProgram arguments: /usr/lib/llvm-19/bin/clang-19 -cc1 -triple x86_64-pc-linux-gnu");
+    CHECK(head_of(handler_only.explain()) == "clang-19 crashed (LLVM's crash handler reported it)");
+}
+
+TEST_CASE("failure scan: collect2 brings the line ld printed before it") {
+    std::string why = explain_fixture("gcc-lto-undefined-reference.log");
+    CHECK(head_of(why) == "<artificial>:(.text.startup+0x15): undefined reference to `Py_BytesMain'");
+    CHECK(why.find("\n      collect2: error: ld returned 1 exit status") != std::string::npos);
+}
+
+TEST_CASE("failure scan: configure and a missing stdlib module still come first; no error: the last line") {
+    FailureScan scan;
+    scan.add("#9 3.1 configure: error: llvm-bolt is required for a --enable-bolt build but could not be found.");
+    scan.add("#9 3.2 gcc: error: unrecognized command-line option '-x'");
+    CHECK(head_of(scan.explain()) ==
+          "configure: error: llvm-bolt is required for a --enable-bolt build but could not be found.");
+    scan.add("pymatrix: stdlib modules missing: _ssl (configure skipped them)");
+    CHECK(head_of(scan.explain()) == "stdlib modules missing: _ssl (configure skipped them)");
+    FailureScan quiet;
+    quiet.add("#3 0.1 all fine");
+    CHECK(quiet.explain() == "#3 0.1 all fine");
+    CHECK(FailureScan().explain() == "docker buildx failed without output");
+}

@@ -151,3 +151,47 @@ TEST_CASE("[defaults] network: BuildKit's modes, else file:line and key") {
     CHECK(e.where().line == 2);
     CHECK(e.reason() == "'bridge' is not a network mode of docker buildx build (default, none or host)");
 }
+
+TEST_CASE("compiler: the rules table's compilers load; anything else names file:line and the key") {
+    auto f = load_matrix_string(kHeader + R"(
+[profiles.gcc]
+compiler = "gcc"
+[profiles.clang]
+compiler = "clang-19"
+[profiles.clang22]
+extends = "clang"
+compiler = "clang-22"
+[matrix]
+python = ["3.13"]
+profile = ["gcc", "clang", "clang22"]
+compiler = ["gcc", "clang-19"]
+)", "m.toml");
+    CHECK(f.profiles.at("gcc").settings.compiler == "gcc");
+    CHECK(f.profiles.at("clang").settings.compiler == "clang-19");
+    CHECK(f.profiles.at("clang22").settings.compiler == "clang-22");  // a child's scalar wins
+    CHECK(f.profiles.at("clang22").settings.origin.at("compiler").line == 12);
+
+    auto compiler_error = [](const std::string& value) {  // value as TOML writes it
+        return load_error(kHeader + "\n[profiles.p]\ncompiler = " + value +
+                          "\n[matrix]\npython = [\"3.13\"]\nprofile = [\"p\"]\n");
+    };
+    auto e = compiler_error("\"clang-99\"");
+    CHECK(e.where().line == 7);
+    CHECK(e.key() == "profiles.p.compiler");
+    CHECK(e.reason() == "'clang-99' is not a compiler pymatrix knows; did you mean 'clang-19'? (known: gcc, clang, "
+                        "clang-13, clang-14, clang-15, clang-16, clang-17, clang-18, clang-19, clang-22; clang-N needs "
+                        "a Debian suite that packages it)");
+    e = compiler_error("\"icc\"");
+    CHECK(e.reason().find("'icc' is not a compiler pymatrix knows; did you mean 'gcc'? (known: gcc, clang,") == 0);
+    e = compiler_error("19");
+    CHECK(e.reason() == "expected a string, got an integer");
+    e = load_error(kHeader + R"(
+[profiles.p]
+[matrix]
+python = ["3.13"]
+profile = ["p"]
+compiler = ["gcc", "msvc"]
+)");
+    CHECK(e.where().line == 10);
+    CHECK(e.key() == "matrix.compiler[1]");
+}

@@ -95,6 +95,11 @@ enum class RuleKind {
     /// The option needs `compiler`/`packages` when the version is in [since, until]; outside
     /// the range the row says nothing.
     requires_toolchain,
+    /// A combination seen to crash: the option, with the compiler `compiler` (exactly, e.g.
+    /// "clang-19") and the tool of the Debian package `packages` (e.g. "bolt-19", as the tool
+    /// path configure is given shows it: LLVM_BOLT=/usr/lib/llvm-19/bin/llvm-bolt), for a
+    /// version in [since, until]. check_rules() refuses it and names the row's `way_out`.
+    known_crash,
 };
 
 /// One row of the per-version option rules (data: see option_rules()).
@@ -105,19 +110,22 @@ struct OptionRule {
                                 ///< (a bare --enable-X/--with-X counts as "yes")
     MinorVersion since;         ///< first CPython release the row applies to
     MinorVersion until;         ///< last release it applies to; {0, 0} = no maximum
-    std::string_view compiler;  ///< "" any; "clang" any clang; "clang>=19" clang 19 or newer
+    std::string_view compiler;  ///< "" any; "clang" any clang; "clang>=19" clang 19 or newer;
+                                ///< "clang-19" exactly clang 19 (known_crash rows)
                                 ///< (the compiler is CC= from the configure args, else gcc)
     std::string_view packages;  ///< Debian packages the builder needs: space-separated groups of
                                 ///< '|' alternatives; checked against the base image's suite
+                                ///< (known_crash rows: the one package whose tool crashes)
     std::string_view tools;     ///< what the build runs, for humans
     std::string_view reason;    ///< why, for humans
     std::string_view citation;  ///< where the rule comes from
+    std::string_view way_out = {};  ///< known_crash rows: what to change instead, for humans
 };
 
-/// The rules table: --enable-bolt (3.12+, llvm-bolt and merge-fdata), --enable-experimental-jit
-/// (3.13+; LLVM 18 exactly for 3.13, 19 for 3.14), --disable-gil (3.13+),
-/// --with-tail-call-interp (3.14+, clang 19+), --with-lto=thin (3.11+, clang only, llvm-ar),
-/// --with-lto=full (3.11+). Static data; never throws.
+/// The rules table: --enable-bolt (3.12+, llvm-bolt and merge-fdata; known to crash as bolt-19
+/// on a clang-19 build of 3.13), --enable-experimental-jit (3.13+; LLVM 18 exactly for 3.13,
+/// 19 for 3.14), --disable-gil (3.13+), --with-tail-call-interp (3.14+, clang 19+),
+/// --with-lto=thin (3.11+, clang only, llvm-ar), --with-lto=full (3.11+). Static data; never throws.
 std::span<const OptionRule> option_rules();
 
 /// The Debian suite a base image reference is built on, from its name and tag:
@@ -126,6 +134,13 @@ std::span<const OptionRule> option_rules();
 /// "trixie" as a dash-separated word ("python:3.13-slim-bookworm") -> that suite;
 /// "" when unknown (then no package checks are made). Never throws.
 std::string debian_suite(const std::string& base_image);
+
+/// The compilers a profile's `compiler` key may name, as the rules table knows them: "gcc"
+/// (the base image's cc, the default: no CC= is passed), "clang" (the Debian suite's default
+/// clang) and "clang-N" for every N some known Debian suite packages (Debian 12: 13, 14, 15,
+/// 16, 19 and, from bookworm-security, 22; Debian 13: 17, 18, 19, 22), in that order, N rising.
+/// Static data; never throws.
+std::vector<std::string> known_compilers();
 
 /// One broken rule.
 struct RuleViolation {
@@ -139,8 +154,11 @@ struct RuleViolation {
 /// `python_version` ("3.13.5") FROM `base_image` against option_rules(), in argument order:
 /// version outside an `available` row's range; a compiler requirement not met by CC= (the last
 /// CC= argument; none means the base image's gcc; an unversioned "clang" is the suite's
-/// default: 14 in bookworm, 19 in trixie); a package group none of whose alternatives the
-/// base image's Debian suite has (known suites: bookworm, trixie; others are not checked).
+/// default: 14 in bookworm, 19 in trixie); a clang CC= whose package the base image's known
+/// Debian suite lacks (argument: the CC= one; configure would find no C compiler); a package
+/// group none of whose alternatives the base image's Debian suite has (known suites: bookworm,
+/// trixie; others are not checked); a `known_crash` row's combination (the message names the
+/// row's way out).
 /// Returns every violation (empty when the build is fine).
 /// Throws ConfigError (no position) when `python_version` is not "MAJOR.MINOR[...]".
 std::vector<RuleViolation> check_rules(const std::string& python_version,
@@ -170,8 +188,8 @@ struct BuilderToolchain {
 ///    nothing is added); else the alternative whose LLVM major is that of a clang CC= (CPython
 ///    3.12 with CC=clang-16 picks bolt-16 of "bolt-19|...|bolt-15"); else the first alternative the base image's Debian
 ///    suite has (groups list them in order of preference, newest first: --enable-bolt gets
-///    bolt-19 on Debian 12, because CPython 3.13's BOLT_APPLY_FLAGS need BOLT 18+ and bolt-15/16
-///    lack -reorder-functions=cdsort); for a suite debian_suite() does not know, the first
+///    bolt-19 on Debian 12 (with gcc; clang-22 gets bolt-22), because CPython 3.13's BOLT_APPLY_FLAGS
+///    need BOLT 18+ and bolt-15/16 lack -reorder-functions=cdsort); for a suite debian_suite() does not know, the first
 ///    alternative, unchecked. A group the known suite cannot provide is skipped: check_rules()
 ///    reports it;
 ///  - a CC= that names clang gives its package ("clang-19", or "clang" for CC=clang) when the
@@ -185,8 +203,14 @@ struct BuilderToolchain {
 ///      --enable-optimizations with a clang CC: LLVM_PROFDATA=/usr/lib/llvm-N/bin/llvm-profdata;
 ///    for the clang ones N is the clang's major and the package llvm-N is added (clang-N does
 ///    not depend on it); when N is unknown (CC=clang on an unknown suite) a note says so;
+///  - --enable-optimizations with a clang CC also gets libclang-rt-N-dev, when the suite has it:
+///    the profile runtime libclang_rt.profile.a of the instrumented link (-fprofile-instr-generate),
+///    which clang-N only recommends (its libclang-common-N-dev does), so a --no-install-recommends
+///    install lacks it and the link stops with "ld: cannot find .../libclang_rt.profile-x86_64.a";
 ///  - a variable the arguments already assign (a profile's own "LLVM_BOLT=/opt/bolt/bin/llvm-bolt")
 ///    keeps its value: no assignment is added for it (its package is still installed).
+/// A package the suite has only in its security updates (bookworm: clang-22, llvm-22, bolt-22,
+/// libclang-rt-22-dev, from bookworm-security) gets a note each: the base image must list that suite.
 /// A build that needs none of this gets an empty result. Throws ConfigError (no position) when
 /// `python_version` is not "MAJOR.MINOR[...]"; never anything else.
 BuilderToolchain builder_toolchain(const std::string& python_version,

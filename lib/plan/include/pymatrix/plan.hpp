@@ -48,13 +48,15 @@ inline constexpr std::size_t max_builds = 100000;
 /// (and its warnings the function's notes); the config hash covers both, and equals the hash
 /// without them when there are none.
 /// Throws ConfigError when two builds get the same name or the same tag, or a tag cannot be
-/// made valid, or when the axes' product plus the include entries exceeds max_builds (named
+/// made valid, or a build's `compiler` setting meets a CC= in its `configure` (key
+/// "profiles.<profile>.compiler": both choose the compiler), or when the axes' product plus the include entries exceeds max_builds (named
 /// file:line of [matrix], key "matrix", with the product and each axis' size).
 std::vector<Build> expand(const MatrixFile& file);
 
 /// The argument vector passed to ./configure for `settings` (CPython's configure.ac option
 /// names): --enable-option-checking=fatal, --enable-optimizations, --with-lto[=X],
-/// --enable-bolt, --enable-experimental-jit[=X], the profile's `configure` list, then
+/// --enable-bolt, --enable-experimental-jit[=X], CC=<compiler> (a `compiler` other than "gcc"),
+/// the profile's `configure` list, then
 /// CFLAGS=, CFLAGS_NODIST= (with -march=), LDFLAGS=, LDFLAGS_NODIST=, PROFILE_TASK= when set.
 std::vector<std::string> configure_arguments(const ProfileSettings& settings);
 

@@ -38,6 +38,10 @@ struct ProfileSettings {
     std::string march;                        ///< appended to CFLAGS_NODIST as -march=VALUE
     std::optional<std::string> profile_task;  ///< PROFILE_TASK=... (the PGO training command)
     bool keep_cflags = false;                 ///< true: -march/-mtune/-flto/-I/-L stay in cflags/ldflags
+    /// The C compiler: "" (not given) or "gcc" = the base image's cc (no CC= is passed); "clang"
+    /// or "clang-N" = CC=clang-N on configure's argv, whose packages and LLVM tools the rules
+    /// table adds (pymatrix/cpython.hpp builder_toolchain()). One of known_compilers().
+    std::string compiler;
     std::string base_image;                   ///< FROM of every stage; "" = defaults.base_image
     std::vector<std::string> build_packages;  ///< extra Debian packages in the build-deps stage
     /// Where each key was last set (the child's line, or the parent's it inherits), for messages.
