@@ -77,13 +77,15 @@ BuildRequest labelled_request(const Builder& builder, const Build& build, const 
     return request;
 }
 
-/// Step 5's request: the interpreter itself, not through the ISA guard: this host ran it during
-/// the build (buildinfo.py), while its cpuinfo flags may lack one of the image's (a VM that hides
-/// `abm` from an x86-64-v3 CPU) and the guard would then refuse to start it.
+/// Step 5's request: the interpreter with its ISA check skipped (PYMATRIX_SKIP_ISA_CHECK, read by
+/// the launcher that stands in for python3): this host ran it during the build (buildinfo.py),
+/// while its cpuinfo flags may lack one of the image's (a VM that hides `abm` from an x86-64-v3
+/// CPU) and the launcher would then refuse to start it.
 RunRequest verify_request(const std::string& tag) {
     RunRequest config_args;
     config_args.image = tag;
     config_args.entrypoint = "python3";
+    config_args.env = {"PYMATRIX_SKIP_ISA_CHECK=1"};
     config_args.command = {"-c", "import sys, sysconfig; sys.stdout.write(sysconfig.get_config_var('CONFIG_ARGS'))"};
     return config_args;
 }

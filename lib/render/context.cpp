@@ -86,7 +86,7 @@ void write_labelled_context(const Build& b, const BuildInfo& info, const std::fu
                           {"march_requested", info.march_requested}, {"march_resolved", info.march_resolved},
                           {"build_host_cpu", info.build_host_cpu}};
     write_extended_context(b,
-                           "\n# --- pymatrix: the ISA record the entrypoint guard reads; labels come with the build\n"
+                           "\n# --- pymatrix: the ISA record the launcher checks at every start; labels come with the build\n"
                            "FROM runtime AS pymatrix-labelled\n"
                            "COPY pymatrix/isa-features pymatrix/isa.json /usr/local/share/pymatrix/\n",
                            {{"pymatrix/isa-features", util::join(features, " ") + "\n", 0644},

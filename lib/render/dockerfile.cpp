@@ -112,7 +112,7 @@ std::string shared_stages_text(const Build& b) {
 std::vector<ContextFile> render_context_files(const Build& b) {
     return {{"Dockerfile", render_dockerfile(b), 0644},
             {"pymatrix/buildinfo.py", std::string(embedded::buildinfo_py), 0644},
-            {"pymatrix/isa-guard.sh", std::string(embedded::isa_guard_sh), 0755}};
+            {"pymatrix/pymatrix-launcher.c", std::string(embedded::pymatrix_launcher_c), 0644}};
 }
 
 }  // namespace pymatrix

@@ -5,9 +5,9 @@
 namespace pymatrix {
 
 std::string template_version() {
-    static const std::string v = "1-" + sha256_hex(std::string(embedded::cpython_dockerfile) +
+    static const std::string v = "2-" + sha256_hex(std::string(embedded::cpython_dockerfile) +
                                                    std::string(embedded::buildinfo_py) +
-                                                   std::string(embedded::isa_guard_sh)).substr(0, 12);
+                                                   std::string(embedded::pymatrix_launcher_c)).substr(0, 12);
     return v;
 }
 

@@ -1,7 +1,12 @@
 // Dockerfile rendering and atomic output of `generate`.
 #include <doctest/doctest.h>
 
+#include "pymatrix/cpuinfo.hpp"
+#include "pymatrix/isa.hpp"
 #include "pymatrix/render.hpp"
+#include "pymatrix/templates.hpp"
+
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -55,6 +60,89 @@ TEST_CASE("the Dockerfile has the four stages and the profile's exact configure 
         CHECK_MESSAGE(count(d, dev) == 1, dev);
     CHECK_FALSE(std::regex_search(d, std::regex("@[A-Z_]+@")));  // every placeholder replaced
     CHECK(context_source_name(builds[0]) == "Python-3.13.5.tar.xz");
+}
+
+TEST_CASE("the launcher is built for the baseline, without the profile's flags, and takes python3's place") {
+    std::string d = render_dockerfile(quickstart_like()[1]);  // opt-v3: -O3 -march=x86-64-v3
+    auto at = d.find("FROM build-deps AS launcher\n");
+    REQUIRE(at != std::string::npos);
+    std::string stage = d.substr(at, d.find("\nFROM ", at + 1) - at);
+    CHECK(count(stage, "x86_64) march=-march=x86-64 ;;") == 1);
+    CHECK(count(stage, " -static ") == 1);
+    CHECK(count(stage, "x86-64-v3") == 0);
+    CHECK(count(stage, "-O3") == 0);
+    auto runtime = d.substr(d.find(" AS runtime\n"));
+    CHECK(count(runtime, "COPY --from=launcher /usr/local/bin/pymatrix-isa-guard /usr/local/bin/pymatrix-isa-guard\n") == 1);
+    CHECK(count(runtime, "mv \"$real\" \"$d/\"; ln -s \"${real##*/}\" \"$d/python3\"") == 1);
+    // the interpreter is moved before buildinfo.py runs it through the launcher
+    CHECK(runtime.find("ln /usr/local/bin/pymatrix-isa-guard \"$real\"") < runtime.find("RUN python3 /usr/local/share"));
+    CHECK(count(runtime, "ENTRYPOINT [\"/usr/local/bin/pymatrix-isa-guard\"]\n") == 1);
+    auto files = render_context_files(quickstart_like()[0]);
+    REQUIRE(files.size() == 3);
+    CHECK(files[2].path == "pymatrix/pymatrix-launcher.c");
+    std::ifstream src(fs::path(PYMATRIX_SOURCE_DIR) / "dockerfiles" / "pymatrix-launcher.c");
+    std::stringstream text;
+    text << src.rdbuf();
+    CHECK(files[2].content == text.str());  // the repository's source, nothing fetched
+}
+
+namespace {
+/// Runs the launcher built for the tests with PYMATRIX_CPUINFO=`cpuinfo`: {exit status, stderr}.
+std::pair<int, std::string> run_launcher(const fs::path& cpuinfo, const std::string& env = "") {
+    fs::path err = fs::temp_directory_path() / "pymatrix-test-launcher.err";
+    std::string cmd = env + " PYMATRIX_CPUINFO='" + cpuinfo.string() + "' " PYMATRIX_LAUNCHER " 2>'" + err.string() + "'";
+    int status = std::system(cmd.c_str());
+    std::ifstream in(err);
+    std::stringstream text;
+    text << in.rdbuf();
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
+}
+}  // namespace
+
+TEST_CASE("the launcher refuses exactly the fixtures pymatrix check finds lacking, naming the same flags") {
+    fs::path fixtures = fs::path(PYMATRIX_FIXTURES_DIR) / "cpuinfo";
+    std::ifstream index(fixtures / "INDEX.tsv");
+    std::string line;
+    std::getline(index, line);  // header
+    int refused = 0, accepted = 0;
+    while (std::getline(index, line)) {
+        std::string file = line.substr(0, line.find('\t'));
+        auto cpu = isa::read_cpuinfo(fixtures / file);
+        if (cpu.arch != "x86_64") continue;
+        for (auto& level : isa::x86_64_levels()) {
+            auto need = isa::flags_for_level(level);  // sorted, as the labelled stage writes them
+            std::string need_line, missing;
+            for (auto& f : need) {
+                need_line += (need_line.empty() ? "" : " ") + f;
+                if (!cpu.flags.contains(f)) missing += " " + f;
+            }
+            std::ofstream(PYMATRIX_LAUNCHER_FEATURES) << need_line << "\n";
+            auto [rc, err] = run_launcher(fixtures / file);
+            INFO(file, " ", level);
+            if (missing.empty()) {
+                CHECK(rc == 0);
+                CHECK(err == "");
+                ++accepted;
+            } else {
+                CHECK(rc == 4);
+                CHECK(err == "pymatrix: refusing to start: this CPU lacks ISA features the interpreter in this image "
+                             "was compiled for:" + missing + " (PYMATRIX_SKIP_ISA_CHECK=1 runs it anyway)\n");
+                ++refused;
+            }
+        }
+    }
+    CHECK(refused > 10);  // INDEX.tsv: ivybridge, k10, piledriver, bulldozer ... lack v3 or v4
+    CHECK(accepted > 10);
+    fs::path ivybridge = fixtures / "linux-rhel7-ivybridge";
+    std::ofstream(PYMATRIX_LAUNCHER_FEATURES) << "avx2 sse2\n";
+    CHECK(run_launcher(ivybridge).first == 4);
+    CHECK(run_launcher(ivybridge, "PYMATRIX_SKIP_ISA_CHECK=1").first == 0);
+    CHECK(run_launcher(fixtures / "linux-rhel7-haswell").first == 0);
+    auto [rc, err] = run_launcher(fixtures / "no-such-dump");
+    CHECK(rc == 4);
+    CHECK(err.find("cannot read " + (fixtures / "no-such-dump").string() + " to check") != std::string::npos);
+    fs::remove(PYMATRIX_LAUNCHER_FEATURES);  // an image not labelled yet: nothing to check
+    CHECK(run_launcher(ivybridge).first == 0);
 }
 
 TEST_CASE("a hostile flag value only ever appears inside a JSON exec-form array") {

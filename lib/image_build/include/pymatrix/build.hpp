@@ -118,10 +118,11 @@ BuildRequest labelling_request(const Build& build, const std::map<std::string, s
 ///     digest read from buildx's --metadata-file <log_dir>/<name>.metadata.json; the result is
 ///     then PushState::pushed);
 /// (5) the io.pymatrix.config-args label compared with sysconfig's CONFIG_ARGS: for a loaded
-///     image, run by its python3 directly (not through the ISA guard entrypoint: the build host
-///     already ran that interpreter in the build, and a host whose cpuinfo hides a flag, as VMs
-///     do with `abm`, would be refused); for a pushed one, the labels the registry serves for
-///     every tag against build-info's config_args, and the served digest against the pushed one.
+///     image, run by its python3 with PYMATRIX_SKIP_ISA_CHECK=1 (the launcher in python3's place
+///     skips its CPU check: the build host already ran that interpreter in the build, and a host
+///     whose cpuinfo hides a flag, as VMs do with `abm`, would be refused); for a pushed one, the
+///     labels the registry serves for every tag against build-info's config_args, and the served
+///     digest against the pushed one.
 /// No image passes through the local store between the steps, so that docker-container, remote
 /// and kubernetes builders (which see no local store) run the same steps; no temporary tag exists.
 /// A build that fails after (4) loses its final tags. Never throws for a build failure: the result

@@ -45,12 +45,13 @@ std::string shared_stages_text(const Build& build);
 /// (extension taken from the source path: .tar.xz, .tar.gz, .tgz, .tar.bz2, .tar.zst).
 std::string context_source_name(const Build& build);
 
-/// The small files of the context: Dockerfile, pymatrix/buildinfo.py and pymatrix/isa-guard.sh
-/// (the entrypoint that refuses an unfit CPU); not the tarball.
+/// The small files of the context: Dockerfile, pymatrix/buildinfo.py and pymatrix/pymatrix-launcher.c
+/// (the C source of the launcher that stands in for the interpreter and refuses an unfit CPU,
+/// compiled in the Dockerfile's `launcher` stage); not the tarball.
 std::vector<ContextFile> render_context_files(const Build& build);
 
 /// Writes one directory per build under `out_dir` (DIR/<name>/Dockerfile and
-/// DIR/<name>/pymatrix/buildinfo.py) atomically: everything is rendered and written into a
+/// DIR/<name>/pymatrix/...) atomically: everything is rendered and written into a
 /// temporary directory beside `out_dir` first, then moved into place; on failure nothing of
 /// this run remains. Returns the paths of the Dockerfiles. Throws Error on I/O failure.
 std::vector<std::filesystem::path> write_build_dirs(const std::vector<Build>& builds,
@@ -76,7 +77,7 @@ void write_build_info_context(const Build& build,
 
 /// Writes step 4's context, the labelled image, to `sink`: write_build_context(build) plus
 /// pymatrix/isa-features (the required cpuinfo flags on one line, space-separated: what the
-/// entrypoint guard compares with the CPU's) and pymatrix/isa.json (arch, level, features,
+/// launcher in the interpreter's path compares with the CPU's flags at every start) and pymatrix/isa.json (arch, level, features,
 /// march_requested, march_resolved, build_host_cpu), the Dockerfile extended by a last stage
 /// `FROM runtime AS pymatrix-labelled` that copies both to /usr/local/share/pymatrix/. The stages
 /// before it are byte-identical to step 1's, so the builder finds them in its cache: the image
