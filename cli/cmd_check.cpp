@@ -28,10 +28,23 @@ namespace {
 
 std::string spaced(const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, " ")); }
 
+/// One image the gate was asked about.
+struct GateResult {
+    ImageLabels labels;
+    Verdict verdict;                    ///< an image index: `accepted` and `reason` of `index`
+    std::optional<IndexVerdict> index;  ///< set for an image index (labels.entries non-empty)
+};
+
 struct Gate {
     isa::CpuInfo target;
-    std::vector<std::pair<ImageLabels, Verdict>> results;
+    std::vector<GateResult> results;
 };
+
+std::vector<IndexEntryRequirement> entry_requirements(const ImageLabels& index) {
+    std::vector<IndexEntryRequirement> out;
+    for (auto& e : index.entries) out.push_back({e.platform, requirement_of(e.labels)});
+    return out;
+}
 
 po::options_description gate_options(const std::string& title, const char* formats) {
     po::options_description desc(title);
@@ -59,9 +72,16 @@ Gate run_gate(const po::variables_map& vm, const std::string& usage) {
     std::unique_ptr<DockerDriver> engine;
     for (auto& ref : vm["image"].as<std::vector<std::string>>()) {
         engine = engine_for(ref, std::move(engine));
-        ImageLabels labels = read_image_labels(ref, engine.get());
-        Verdict v = decide(requirement_of(labels.labels), g.target, vm.count("allow-unlabelled") > 0);
-        g.results.emplace_back(std::move(labels), std::move(v));
+        GateResult r{read_image_labels(ref, engine.get()), {}, std::nullopt};
+        const bool allow = vm.count("allow-unlabelled") > 0;
+        if (r.labels.entries.empty()) {
+            r.verdict = decide(requirement_of(r.labels.labels), g.target, allow);
+        } else {
+            r.index = decide_index(entry_requirements(r.labels), g.target, allow);
+            r.verdict.accepted = r.index->accepted;
+            r.verdict.reason = r.index->reason;
+        }
+        g.results.push_back(std::move(r));
     }
     return g;
 }
@@ -72,6 +92,39 @@ nlohmann::json result_json(const ImageLabels& l, const Verdict& v) {
             {"reason", v.reason},      {"missing", v.missing},            {"warnings", v.warnings},
             {"features_unknown", v.features_unknown},
             {"requires", {{"arch", req.arch}, {"level", req.level}, {"features", req.features}, {"march", req.march}}}};
+}
+
+/// result_json, and for an index its entries: each entry's own result plus platform, digest and
+/// "gets" (an engine on the target may pull it); "matched": the entry a variant-matching engine pulls.
+nlohmann::json gate_json(const GateResult& r) {
+    auto out = result_json(r.labels, r.verdict);
+    if (!r.index) return out;
+    out.erase("requires");
+    out.erase("missing");
+    out["digest"] = r.labels.digest;
+    out["matched"] = r.index->matched ? nlohmann::json(r.labels.entries[*r.index->matched].ref) : nlohmann::json();
+    out["entries"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < r.labels.entries.size(); ++i) {
+        auto e = result_json(r.labels.entries[i], r.index->entries[i]);
+        e["platform"] = r.labels.entries[i].platform;
+        e["digest"] = r.labels.entries[i].digest;
+        e["gets"] = static_cast<bool>(r.index->gets[i]);
+        out["entries"].push_back(std::move(e));
+    }
+    return out;
+}
+
+/// The table lines of one result: "ACCEPT  REF: reason", then for an index one line per entry.
+std::string gate_lines(const GateResult& r, const char* yes, const char* no) {
+    std::string out = fmt::format("{}  {}: {}\n", r.verdict.accepted ? yes : no, r.labels.ref, r.verdict.reason);
+    if (!r.index) return out;
+    for (std::size_t i = 0; i < r.labels.entries.size(); ++i) {
+        const auto& e = r.labels.entries[i];
+        const auto& v = r.index->entries[i];
+        out += fmt::format("        {} ({}): {} {}: {}\n", e.platform, r.index->gets[i] ? "the target may pull it" : "not pulled",
+                           v.accepted ? "runs" : "cannot run", e.ref, v.reason);
+    }
+    return out;
 }
 
 void print_target_warnings(const Gate& g) {
@@ -93,7 +146,21 @@ int print_placements(const po::variables_map& vm, const std::string& usage) {
     bool refused = false;
     for (auto& ref : vm["image"].as<std::vector<std::string>>()) {
         engine = engine_for(ref, std::move(engine));
-        Placement p = placement_for(requirement_of(read_image_labels(ref, engine.get()).labels), mode);
+        ImageLabels labels = read_image_labels(ref, engine.get());
+        Placement p;
+        if (labels.entries.empty()) {
+            p = placement_for(requirement_of(labels.labels), mode);
+        } else {  // an index runs where its floor entry runs (index_floor), or nowhere it can name
+            auto floor = index_floor(entry_requirements(labels));
+            if (floor.entry) {
+                p = placement_for(requirement_of(labels.entries[*floor.entry].labels), mode);
+                std::cerr << fmt::format("pymatrix: note: {} is an image index: the nodes that run its {} entry, "
+                                         "each pulling the entry of its level\n",
+                                         ref, labels.entries[*floor.entry].platform);
+            } else {
+                p.refused = "an image index that no node set fits: " + floor.refused;
+            }
+        }
         if (!p.refused.empty()) {
             std::cerr << fmt::format("pymatrix: {}: {}\n", ref, p.refused);
             refused = true;
@@ -134,18 +201,17 @@ int cmd_check(const Args& args) {
     if (format == "k8s") return print_placements(vm, usage);
     if (vm.count("nfd")) throw ConfigError({}, "--nfd", "only with --format k8s");
     Gate g = run_gate(vm, usage);
-    bool all = std::all_of(g.results.begin(), g.results.end(), [](auto& r) { return r.second.accepted; });
+    bool all = std::all_of(g.results.begin(), g.results.end(), [](auto& r) { return r.verdict.accepted; });
     if (format == "json") {
         nlohmann::json out = {{"target", cpu_to_json(g.target)}, {"accepted", all}, {"images", nlohmann::json::array()}};
-        for (auto& [l, v] : g.results) out["images"].push_back(result_json(l, v));
+        for (auto& r : g.results) out["images"].push_back(gate_json(r));
         std::cout << out.dump(2) << '\n';
     } else {
         print_target_warnings(g);
         std::string who = g.target.model.empty() ? g.target.vendor : g.target.model;
         std::cout << fmt::format("target: {} ({}, {}; from {})\n", who.empty() ? "unnamed CPU" : who, g.target.arch,
                                  g.target.level.empty() ? "no x86-64 level" : g.target.level, g.target.source);
-        for (auto& [l, v] : g.results)
-            std::cout << fmt::format("{}  {}: {}\n", v.accepted ? "ACCEPT" : "REJECT", l.ref, v.reason);
+        for (auto& r : g.results) std::cout << gate_lines(r, "ACCEPT", "REJECT");
     }
     return all ? exit_ok : exit_rejected;
 }
@@ -155,7 +221,7 @@ int cmd_select(const Args& args) {
     auto desc = gate_options("select options", "table or json");
     auto vm = parse_options(args, desc, "image", usage);
     if (vm.count("help")) {
-        std::cout << usage << "\nprints the most specific image the target can run\n" << desc;
+        std::cout << usage << "\nprints the most specific image the target can run (of an image index: the entry, as REPOSITORY@DIGEST)\n" << desc;
         return exit_ok;
     }
     std::string format = vm["format"].as<std::string>();
@@ -164,26 +230,31 @@ int cmd_select(const Args& args) {
     const ImageLabels* best = nullptr;
     std::pair<int, std::size_t> best_rank{-1, 0};
     const auto& levels = isa::x86_64_levels();
-    for (auto& [l, v] : g.results) {
-        if (!v.accepted) continue;
-        auto req = requirement_of(l.labels);
+    std::vector<std::pair<const ImageLabels*, const Verdict*>> candidates;  // an index: each of its entries
+    for (auto& r : g.results) {
+        if (!r.index) candidates.emplace_back(&r.labels, &r.verdict);
+        for (std::size_t i = 0; r.index && i < r.labels.entries.size(); ++i)
+            candidates.emplace_back(&r.labels.entries[i], &r.index->entries[i]);
+    }
+    for (auto& [l, v] : candidates) {
+        if (!v->accepted) continue;
+        auto req = requirement_of(l->labels);
         int level = static_cast<int>(std::find(levels.begin(), levels.end(), req.level) - levels.begin());
         if (level == static_cast<int>(levels.size())) level = -1;
         std::pair<int, std::size_t> rank{level, req.features.size()};  // most specific: level, then feature count
         if (!best || rank > best_rank) {
-            best = &l;
+            best = l;
             best_rank = rank;
         }
     }
     if (format == "json") {
         nlohmann::json out = {{"target", cpu_to_json(g.target)}, {"selected", best ? best->ref : nullptr},
                               {"images", nlohmann::json::array()}};
-        for (auto& [l, v] : g.results) out["images"].push_back(result_json(l, v));
+        for (auto& r : g.results) out["images"].push_back(gate_json(r));
         std::cout << out.dump(2) << '\n';
     } else {
         print_target_warnings(g);
-        for (auto& [l, v] : g.results)
-            std::cerr << fmt::format("{}  {}: {}\n", v.accepted ? "ok  " : "no  ", l.ref, v.reason);
+        for (auto& r : g.results) std::cerr << gate_lines(r, "ok  ", "no  ");
         if (best) std::cout << best->ref << '\n';
     }
     if (!best) {

@@ -1,10 +1,12 @@
 // The deployment gate's decision: image ISA requirement vs target CPU flags.
 #include "pymatrix/check.hpp"
+#include "pymatrix/isa.hpp"
 #include "pymatrix/labels.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace pymatrix {
@@ -69,6 +71,105 @@ Verdict decide(const IsaRequirement& image, const isa::CpuInfo& target, bool all
     v.reason = fmt::format("the target has all {} ISA features the image needs{}", image.features.size(),
                            gap.empty() ? "" : " (" + gap + ")");
     return v;
+}
+
+namespace {
+/// The rank of an amd64 variant: "" and "v1" 0, "v2" 1, "v3" 2, "v4" 3; -1 for anything else.
+int variant_rank(const std::string& variant) {
+    if (variant.empty() || variant == "v1") return 0;
+    if (variant == "v2") return 1;
+    if (variant == "v3") return 2;
+    if (variant == "v4") return 3;
+    return -1;
+}
+}  // namespace
+
+IndexVerdict decide_index(const std::vector<IndexEntryRequirement>& entries, const isa::CpuInfo& target,
+                          bool allow_unlabelled) {
+    IndexVerdict out;
+    const std::string arch = target.arch == "x86_64" ? "amd64" : target.arch == "aarch64" ? "arm64" : target.arch;
+    const auto& levels = isa::x86_64_levels();
+    const int target_rank =
+        static_cast<int>(std::find(levels.begin(), levels.end(), target.level) - levels.begin());  // size(): none
+    std::optional<std::size_t> plain;
+    int matched_rank = -1;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        out.entries.push_back(decide(entries[i].image, target, allow_unlabelled));
+        out.gets.push_back(false);
+        std::vector<std::string> parts;  // os, architecture[, variant]
+        std::istringstream platform(entries[i].platform);
+        for (std::string part; std::getline(platform, part, '/');) parts.push_back(part);
+        if (parts.size() < 2 || parts[0] != "linux" || parts[1] != arch) continue;
+        const std::string variant = parts.size() > 2 ? parts[2] : "";
+        if (arch != "amd64") {
+            if (!out.matched) out.matched = i;
+            continue;
+        }
+        const int rank = variant_rank(variant);
+        if (variant.empty() && !plain) plain = i;
+        if (rank >= 0 && rank < static_cast<int>(levels.size()) && rank <= target_rank && rank > matched_rank) {
+            out.matched = i;
+            matched_rank = rank;
+        }
+    }
+    if (out.matched) out.gets[*out.matched] = true;
+    if (plain) out.gets[*plain] = true;
+    if (!out.matched && !plain) {
+        out.reason = fmt::format("the index has no entry for linux/{} that a {} CPU gets", arch,
+                                 target.level.empty() ? target.arch : target.level);
+        return out;
+    }
+    std::vector<std::string> got;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (!out.gets[i]) continue;
+        if (!out.entries[i].accepted) {
+            out.reason = fmt::format("the target may get {}, which it cannot run: {}", entries[i].platform,
+                                     out.entries[i].reason);
+            return out;
+        }
+        got.push_back(entries[i].platform);
+    }
+    out.accepted = true;
+    if (!out.matched || !plain || *out.matched == *plain)
+        out.reason = fmt::format("the target gets {}, and runs it", got.front());
+    else
+        out.reason = fmt::format("the target gets {} (engines that match platform variants) or {} (engines that do "
+                                 "not), and runs both",
+                                 entries[*out.matched].platform, entries[*plain].platform);
+    return out;
+}
+
+IndexFloor index_floor(const std::vector<IndexEntryRequirement>& entries) {
+    IndexFloor out;
+    int floor_rank = 4;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto& p = entries[i].platform;
+        if (p != "linux/amd64" && p.rfind("linux/amd64/", 0) != 0) continue;
+        const int rank = variant_rank(p == "linux/amd64" ? "" : p.substr(std::string("linux/amd64/").size()));
+        if (rank >= 0 && rank < floor_rank) {
+            out.entry = i;
+            floor_rank = rank;
+        }
+    }
+    if (!out.entry) {
+        out.refused = "the index has no linux/amd64 entry";
+        return out;
+    }
+    const auto& levels = isa::x86_64_levels();
+    // from the floor entry's own level: nodes below it run nothing of the index, and the affinity
+    // of the floor entry keeps them out
+    const auto own = std::find(levels.begin(), levels.end(), entries[*out.entry].image.level);
+    const auto first = std::max(static_cast<std::size_t>(floor_rank),
+                                own == levels.end() ? std::size_t{0} : static_cast<std::size_t>(own - levels.begin()));
+    for (std::size_t l = first; l < levels.size(); ++l) {
+        auto v = decide_index(entries, isa::cpu_for_level(levels[l]));
+        if (!v.accepted) {
+            out.entry.reset();
+            out.refused = fmt::format("an {} node: {}", levels[l], v.reason);
+            return out;
+        }
+    }
+    return out;
 }
 
 }  // namespace pymatrix

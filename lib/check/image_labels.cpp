@@ -89,6 +89,15 @@ ImageLabels read_image_labels(const std::string& ref, const Builder* builder) {
     out.source = ImageSource::registry;
     out.labels = std::move(remote->labels);
     out.digest = std::move(remote->digest);
+    for (auto& e : remote->entries) {
+        ImageLabels entry;
+        entry.ref = repository_of(ref) + "@" + e.digest;  // what pulls exactly this entry
+        entry.source = ImageSource::registry;
+        entry.labels = std::move(e.labels);
+        entry.digest = e.digest;
+        entry.platform = std::move(e.platform);
+        out.entries.push_back(std::move(entry));
+    }
     return out;
 }
 

@@ -240,17 +240,43 @@ std::optional<RegistryImage> DockerDriver::inspect_remote(const std::string& ref
         throw EnvironmentError(fmt::format("registry {} did not say whether it holds {}: {}: {}", registry_host(ref), ref,
                                            describe(fault), why));
     }
-    RegistryImage out;
-    out.reference = ref;
     try {
-        auto j = nlohmann::json::parse(r.out);
-        out.digest = j.at("manifest").at("digest").get<std::string>();
-        const auto& image = j.value("image", nlohmann::json::object());
-        if (image.contains("config") && image["config"].contains("Labels") && image["config"]["Labels"].is_object())
-            for (auto& [k, v] : image["config"]["Labels"].items())
-                if (v.is_string()) out.labels[k] = v.get<std::string>();
+        return registry_image_from_imagetools(ref, nlohmann::json::parse(r.out));
     } catch (const nlohmann::json::exception& e) {
         throw Error(fmt::format("docker buildx imagetools inspect {}: unreadable output: {}", ref, e.what()));
+    }
+}
+
+namespace {
+std::map<std::string, std::string> config_labels(const nlohmann::json& image) {
+    std::map<std::string, std::string> out;
+    if (image.is_object() && image.contains("config") && image["config"].is_object() &&
+        image["config"].contains("Labels") && image["config"]["Labels"].is_object())
+        for (auto& [k, v] : image["config"]["Labels"].items())
+            if (v.is_string()) out[k] = v.get<std::string>();
+    return out;
+}
+}  // namespace
+
+RegistryImage registry_image_from_imagetools(const std::string& ref, const nlohmann::json& j) {
+    RegistryImage out;
+    out.reference = ref;
+    const auto& manifest = j.at("manifest");
+    out.digest = manifest.at("digest").get<std::string>();
+    const auto& image = j.value("image", nlohmann::json::object());
+    if (!manifest.contains("manifests")) {  // one image: .image is its config
+        out.labels = config_labels(image);
+        return out;
+    }
+    for (const auto& m : manifest.at("manifests")) {  // an index: .image maps "os/arch[/variant]" to configs
+        const auto& p = m.value("platform", nlohmann::json::object());
+        RegistryIndexEntry e;
+        e.platform = p.value("os", "") + "/" + p.value("architecture", "");
+        if (!p.value("variant", "").empty()) e.platform += "/" + p.value("variant", "");
+        if (e.platform == "unknown/unknown") continue;  // a BuildKit attestation manifest
+        e.digest = m.at("digest").get<std::string>();
+        if (image.contains(e.platform)) e.labels = config_labels(image.at(e.platform));
+        out.entries.push_back(std::move(e));
     }
     return out;
 }

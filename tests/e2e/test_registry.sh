@@ -198,4 +198,33 @@ docker image rm "$I:3.13.5" >/dev/null
 docker pull -q --platform linux/amd64/v3 "$I:3.13.5" >/dev/null
 assert_eq "x86-64-v3" "$(label "$I:3.13.5" io.pymatrix.isa.level)" "--platform linux/amd64/v3 gets the v3 build"
 docker image rm "$I:3.13.5" >/dev/null
+# the gate on the index: each target CPU gets the entry containerd's platform matching gives it
+FIX="${PYMATRIX_FIXTURES:-$REPO/tests/fixtures}/cpuinfo"
+d_default="$(jq -r '.index.entries[] | select(.build == "3.13-default") | .digest' "$TMP/index.json")"
+d_v3="$(jq -r '.index.entries[] | select(.build == "3.13-opt-v3") | .digest' "$TMP/index.json")"
+run "$PYMATRIX" check "$I:3.13.5" --target-cpuinfo "$FIX/linux-rhel7-ivybridge"
+assert_eq 0 "$rc" "check on the index: an Ivy Bridge is accepted ($err)"
+assert_contains "$out" "ACCEPT  $I:3.13.5: the target gets linux/amd64, and runs it" "it gets the plain entry"
+assert_contains "$out" "linux/amd64/v3 (not pulled): cannot run $I@$d_v3: " "and never the v3 one, which it cannot run"
+run "$PYMATRIX" check "$I:3.13.5" --target-level x86-64-v3 --format json
+assert_eq 0 "$rc" "check --format json on the index, x86-64-v3 ($err)"
+assert_eq "true|$I@$d_v3|true true" "$(jq -r '.images[0] | "\(.accepted)|\(.matched)|\([.entries[].gets] | join(" "))"' <<<"$out")" \
+    "x86-64-v3: accepted; a variant-matching engine pulls v3; either entry may be pulled"
+run "$PYMATRIX" select --target-level x86-64-v3 "$I:3.13.5"
+assert_eq "0|$I@$d_v3" "$rc|$out" "select on the index names the v3 entry by digest"
+run "$PYMATRIX" select --target-cpuinfo "$FIX/linux-rhel7-ivybridge" "$I:3.13.5"
+assert_eq "0|$I@$d_default" "$rc|$out" "select for an Ivy Bridge names the baseline entry"
+run "$PYMATRIX" check --format k8s "$I:3.13.5"
+assert_eq 0 "$rc" "check --format k8s on the index ($err)"
+assert_contains "$err" "$I:3.13.5 is an image index: the nodes that run its linux/amd64 entry" "placed by its floor entry"
+assert_contains "$out" '"kubernetes.io/arch"' "an affinity on the node's arch"
+# what select names runs where it should: the v3 entry, pulled by digest, refuses an Ivy Bridge
+docker pull -q "$I@$d_v3" >/dev/null
+run docker run --rm --network=none -v "$FIX/linux-rhel7-ivybridge:/tmp/cpuinfo:ro" -e PYMATRIX_CPUINFO=/tmp/cpuinfo \
+    "$I@$d_v3" python3 -c 'print("ran")'
+assert_eq 4 "$rc" "the v3 entry's guard refuses an Ivy Bridge with exit 4"
+run docker run --rm --network=none -v "$FIX/linux-rhel7-zen:/tmp/cpuinfo:ro" -e PYMATRIX_CPUINFO=/tmp/cpuinfo \
+    "$I@$d_v3" python3 -c 'print("ran")'
+assert_eq "0|ran" "$rc|$out" "and runs on a Zen"
+docker image rm "$I@$d_v3" >/dev/null
 done_testing

@@ -65,11 +65,20 @@ struct RunRequest {
     std::string workdir;                ///< `--workdir`, "" = the image's
 };
 
+/// One image of an image index (OCI image-spec image-index.md, or a Docker manifest list).
+struct RegistryIndexEntry {
+    std::string platform;                        ///< "os/architecture[/variant]": "linux/amd64", "linux/amd64/v3"
+    std::string digest;                          ///< the entry's manifest digest "sha256:<64 hex>"
+    std::map<std::string, std::string> labels;   ///< its image config's labels
+};
+
 /// What a registry holds under one reference, read without pulling.
 struct RegistryImage {
     std::string reference;                       ///< as asked, "HOST:PORT/PATH:TAG"
     std::string digest;                          ///< manifest digest "sha256:<64 hex>" the registry serves
-    std::map<std::string, std::string> labels;   ///< the image config's labels
+    std::map<std::string, std::string> labels;   ///< the image config's labels; empty for an index
+    std::vector<RegistryIndexEntry> entries;     ///< an index: its images in index order (attestation
+                                                 ///< manifests, platform unknown/unknown, left out); else empty
 };
 
 /// Outcome of sending a reference to its registry (a push, or a registry-side tag).

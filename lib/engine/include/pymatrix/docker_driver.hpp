@@ -42,6 +42,13 @@ std::vector<std::string> inspect_builder(const std::string& builder);
 
 }  // namespace docker_argv
 
+/// What `docker buildx imagetools inspect --format '{{json .}}' REF` printed (`j`), as a
+/// RegistryImage: for one image, .manifest.digest and .image.config.Labels; for an index (a
+/// .manifest.manifests list), one entry per manifest with its platform and the labels of
+/// .image["os/arch[/variant]"], attestation manifests (unknown/unknown) left out. Throws
+/// nlohmann::json::exception when .manifest.digest or an entry's digest is missing.
+RegistryImage registry_image_from_imagetools(const std::string& ref, const nlohmann::json& j);
+
 /// The driver named on the "Driver:" line of `docker buildx inspect` output, std::nullopt when
 /// there is none or buildx names a driver pymatrix does not know. Throws nothing.
 std::optional<BuilderDriver> driver_from_buildx_inspect(const std::string& text);
