@@ -278,6 +278,13 @@ RegistryImage registry_image_from_imagetools(const std::string& ref, const nlohm
         if (image.contains(e.platform)) e.labels = config_labels(image.at(e.platform));
         out.entries.push_back(std::move(e));
     }
+    // One image behind an index (the containerd image store pushes a BuildKit image as an index
+    // of it and its attestation): buildx prints .image as that image's config, not as a map, and
+    // every target of its platform gets it, so it is that image, under the index's digest.
+    if (out.entries.size() == 1) {
+        out.labels = image.contains("config") ? config_labels(image) : std::move(out.entries.front().labels);
+        out.entries.clear();
+    }
     return out;
 }
 

@@ -66,6 +66,24 @@ TEST_CASE("imagetools: one image has no entries") {
     CHECK(image.labels.at("io.pymatrix.isa.level") == "x86-64-v3");
 }
 
+TEST_CASE("imagetools: an index of one image and its attestation is that image") {
+    // what the containerd image store (dockerd 26) pushes for one BuildKit image; buildx prints
+    // .image as the one config, not as a map
+    auto j = nlohmann::json::parse(R"({"name": "r:5000/p:t",
+        "manifest": {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:1d",
+          "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:aa",
+             "platform": {"architecture": "amd64", "os": "linux"}},
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:bb",
+             "platform": {"architecture": "unknown", "os": "unknown"},
+             "annotations": {"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": "sha256:aa"}}]},
+        "image": {"architecture": "amd64", "os": "linux", "config": {"Labels": {"io.pymatrix.isa.level": "x86-64"}}}})");
+    auto image = registry_image_from_imagetools("r:5000/p:t", j);
+    CHECK(image.entries.empty());
+    CHECK(image.digest == "sha256:1d");
+    CHECK(image.labels.at("io.pymatrix.isa.level") == "x86-64");
+}
+
 TEST_CASE("decide_index: each level gets, and runs, its entry of the quick start's index") {
     auto entries = requirements(level_index());
     SUBCASE("x86-64-v2: the plain entry only") {

@@ -45,7 +45,10 @@ std::vector<std::string> inspect_builder(const std::string& builder);
 /// What `docker buildx imagetools inspect --format '{{json .}}' REF` printed (`j`), as a
 /// RegistryImage: for one image, .manifest.digest and .image.config.Labels; for an index (a
 /// .manifest.manifests list), one entry per manifest with its platform and the labels of
-/// .image["os/arch[/variant]"], attestation manifests (unknown/unknown) left out. Throws
+/// .image["os/arch[/variant]"], attestation manifests (unknown/unknown) left out; an index of one
+/// image (after that) is read as that image (labels set, no entries; digest: the index's), as
+/// buildx prints its .image as one config (the containerd image store pushes every BuildKit image
+/// as an index of the image and its attestation). Throws
 /// nlohmann::json::exception when .manifest.digest or an entry's digest is missing.
 RegistryImage registry_image_from_imagetools(const std::string& ref, const nlohmann::json& j);
 
