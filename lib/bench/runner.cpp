@@ -2,6 +2,7 @@
 #include "pymatrix/bench.hpp"
 #include "pymatrix/cpuinfo.hpp"
 #include "pymatrix/labels.hpp"
+#include "pymatrix/templates.hpp"
 
 #include <fmt/format.h>
 
@@ -10,11 +11,6 @@
 #include <fstream>
 #include <sstream>
 
-namespace pymatrix::embedded {
-extern const std::string_view workload_harness_sh;
-extern const std::string_view workload_worker_pool_py;
-extern const std::string_view workload_kernels_py;
-}  // namespace pymatrix::embedded
 
 namespace pymatrix::bench {
 

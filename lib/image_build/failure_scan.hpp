@@ -8,14 +8,15 @@
 namespace pymatrix {
 
 /// Keeps the last lines of a build's output and the lines that name an error (configure, apt,
-/// the compiler and its driver, the linker, make, buildx, pymatrix's stdlib check) or a crashing
+/// the compiler and its driver, the linker, make, buildx, pymatrix's stdlib and PGO training checks) or a crashing
 /// tool, to explain a failure in one paragraph.
 class FailureScan {
 public:
     /// Reads one line of output (a buildx plain-progress line "#12 301.2 ..." or a bare one).
     void add(const std::string& line);
     /// The most telling error line first, then up to six more; the last line of output when none
-    /// names an error. "Most telling", in this order: a missing stdlib module; a tool that crashed
+    /// names an error. "Most telling", in this order: a missing stdlib module or a failed
+    /// PGO training workload (pymatrix's own lines); a tool that crashed
     /// ("llvm-bolt crashed (segmentation fault) in profile-bolt-stamp": from LLVM's crash handler
     /// "Program arguments: TOOL ...", the shell's "PID Segmentation fault ... TOOL ...", or make's
     /// "Error 139" = 128 + signal 11); configure's error; apt's "E: "; the first linker, compiler

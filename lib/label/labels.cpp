@@ -1,5 +1,7 @@
 // Labels derived from the build-info JSON an image carries (DESIGN.md, "Labels").
 #include "pymatrix/labels.hpp"
+#include "pymatrix/hash.hpp"
+#include "pymatrix/templates.hpp"
 #include "pymatrix/isa.hpp"
 #include "util/text.hpp"
 
@@ -34,7 +36,7 @@ std::map<std::string, std::string> labels_for(const Build& b, const BuildInfo& i
     std::vector<std::string> features(i.features.begin(), i.features.end());
     std::string march = i.march_requested.empty() ? "" : i.march_requested;
     if (!i.march_resolved.empty()) march += (march.empty() ? "(default) -> " : " -> ") + i.march_resolved;
-    return {
+    std::map<std::string, std::string> out = {
         {label::profile, b.profile},
         {label::python_version, i.python_version},
         {label::config_args, i.config_args},
@@ -47,6 +49,10 @@ std::map<std::string, std::string> labels_for(const Build& b, const BuildInfo& i
         {label::oci_created, created},
         {label::oci_version, i.python_version},
     };
+    // the Dockerfile failed the build unless the workload ran to its end, so this is what trained it
+    if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload))
+        out[label::pgo_workload] = w->name + " " + w->file + " sha256:" + sha256_hex(std::string(w->text));
+    return out;
 }
 
 std::string now_rfc3339() {

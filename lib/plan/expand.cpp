@@ -3,6 +3,7 @@
 #include "pymatrix/hash.hpp"
 #include "pymatrix/cpython.hpp"
 #include "pymatrix/tags.hpp"
+#include "pymatrix/templates.hpp"
 #include "util/text.hpp"
 #include "flags.hpp"
 
@@ -36,6 +37,7 @@ void apply_override(ProfileSettings& s, const std::string& key, const std::strin
     else if (key == "ldflags_nodist") s.ldflags_nodist = v;
     else if (key == "march") s.march = v;
     else if (key == "profile_task") s.profile_task = v;
+    else if (key == "pgo_workload") s.pgo_workload = v;
     else if (key == "base_image") s.base_image = v;
     else if (key == "keep_cflags") s.keep_cflags = v == "true";
     else if (key == "compiler") s.compiler = v;
@@ -60,6 +62,7 @@ nlohmann::json settings_json(const ProfileSettings& s) {
     // only when it is not the default: "gcc" and no compiler key build the same, as every
     // build did before the key existed (their hashes stay)
     if (names_clang(s)) j["compiler"] = s.compiler;
+    if (!s.pgo_workload.empty()) j["pgo_workload"] = s.pgo_workload;  // likewise: only when given
     return j;
 }
 
@@ -79,6 +82,12 @@ std::vector<std::string> configure_arguments(const ProfileSettings& s) {
     if (!s.ldflags.empty()) a.push_back("LDFLAGS=" + s.ldflags);
     if (!s.ldflags_nodist.empty()) a.push_back("LDFLAGS_NODIST=" + s.ldflags_nodist);
     if (s.profile_task) a.push_back("PROFILE_TASK=" + *s.profile_task);
+    if (const PgoWorkload* w = find_pgo_workload(s.pgo_workload)) {
+        std::string task = std::string(pgo_workload_mount) + "/pgo_train.py " + pgo_workload_stamp + " " +
+                           pgo_workload_mount + "/" + w->file;
+        for (const auto& arg : w->args) task += " " + arg;
+        a.push_back("PROFILE_TASK=" + task);
+    }
     return a;
 }
 
@@ -193,6 +202,19 @@ std::vector<Build> expand(const MatrixFile& file) {
                                                   "compiler: keep one",
                                                   b.settings.compiler, o));
                 }
+        if (!b.settings.pgo_workload.empty()) {
+            auto at = [&](const char* key) {
+                auto it = b.settings.origin.find(key);
+                return it == b.settings.origin.end() ? b.where : it->second;
+            };
+            if (!b.settings.pgo)
+                throw ConfigError(at("pgo_workload"), "profiles." + b.profile + ".pgo_workload",
+                                  fmt::format("pgo_workload = \"{}\" trains PGO, and this build has pgo = false: set "
+                                              "pgo = true (--enable-optimizations)", b.settings.pgo_workload));
+            if (b.settings.profile_task)
+                throw ConfigError(at("pgo_workload"), "profiles." + b.profile + ".pgo_workload",
+                                  "pgo_workload and profile_task both set the PGO training run (PROFILE_TASK): keep one");
+        }
         place_flags(b.settings, b.notes, b.warnings);
         b.configure_args = configure_arguments(b.settings);
         b.base_image = b.settings.base_image.empty() ? file.defaults.base_image : b.settings.base_image;
@@ -213,6 +235,8 @@ std::vector<Build> expand(const MatrixFile& file) {
                                 {"base_image", b.base_image}, {"profile", settings_json(b.settings)},
                                 {"configure_args", b.configure_args}, {"template", template_version()}};
         if (!b.toolchain_packages.empty()) canon["toolchain_packages"] = b.toolchain_packages;
+        if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload))  // its files, byte for byte
+            canon["pgo_workload_sha256"] = sha256_hex(std::string(w->text));
         b.config_hash = sha256_hex(canon.dump());
         std::string hash_suffix = "-" + b.config_hash.substr(0, 12);
         for (const std::string& wanted : {tag_base, tag_base + hash_suffix}) {

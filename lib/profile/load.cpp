@@ -1,6 +1,7 @@
 // Loading a matrix file with toml++: every table is checked for unknown keys, every value for
 // its type and shape, and every error names file:line:column and the dotted key.
 #include "pymatrix/profile.hpp"
+#include "pymatrix/templates.hpp"
 #include "pymatrix/tags.hpp"
 #include "validate.hpp"
 #include "util/text.hpp"
@@ -23,7 +24,7 @@ const std::vector<std::string> kDefaultsKeys = {"repository", "base_image", "net
 const std::vector<std::string> kPythonKeys = {"version", "source", "sha256"};
 const std::vector<std::string> kSettingKeys = {
     "configure", "pgo", "lto", "bolt", "jit", "cflags", "cflags_nodist", "ldflags",
-    "ldflags_nodist", "march", "profile_task", "keep_cflags", "base_image", "build_packages", "compiler"};
+    "ldflags_nodist", "march", "profile_task", "pgo_workload", "keep_cflags", "base_image", "build_packages", "compiler"};
 
 struct Loader {
     std::string file;
@@ -127,6 +128,14 @@ struct Loader {
             if (s.profile_task->find_first_not_of(" \t") == std::string::npos)
                 fail(v.source(), key, "an empty profile_task silently disables PGO (the training run would run nothing); "
                                       "remove the key to use CPython's default");
+        } else if (k == "pgo_workload") {
+            s.pgo_workload = string_at(v, key);
+            if (!find_pgo_workload(s.pgo_workload)) {
+                std::vector<std::string> names;
+                for (const auto& w : pgo_workloads()) names.push_back(w.name);
+                fail(v.source(), key, fmt::format("unknown workload '{}': the bundled ones are {}", s.pgo_workload,
+                                                  util::join(names, ", ")));
+            }
         } else if (k == "march") {
             s.march = string_at(v, key);
             check(march_problem(s.march));

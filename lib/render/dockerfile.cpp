@@ -2,6 +2,7 @@
 #include "pymatrix/render.hpp"
 #include "pymatrix/templates.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -76,8 +77,22 @@ std::string render_dockerfile(const Build& b) {
         install("# the profile's extra build packages", "install-build-packages", b.build_packages);
     std::vector<std::string> configure = {"./configure"};
     configure.insert(configure.end(), b.configure_args.begin(), b.configure_args.end());
+    // A pgo_workload: the context's pymatrix/pgo-workload/ (render_context_files) mounted for make,
+    // and a step that fails the build when the training run did not end well (make's
+    // `./python $(PROFILE_TASK) || true` would not). Other builds keep the step as it was.
+    std::string make_mount, workload_check;
+    if (!b.settings.pgo_workload.empty()) {
+        make_mount = fmt::format("--mount=type=bind,source=pymatrix/pgo-workload,target={} ", pgo_workload_mount);
+        workload_check = fmt::format(
+            "# the PGO training workload must have run to its end: make ignores a failing training run\n"
+            "RUN test -f {0} || {{ echo 'pymatrix: the PGO training workload {1} failed (pgo_train.py wrote no {0}): "
+            "its output is in the make step above' >&2; exit 1; }}\n",
+            pgo_workload_stamp, b.settings.pgo_workload);
+    }
     return substitute(embedded::cpython_dockerfile,
                       {{"EXTRA_PACKAGES_RUN", {extra, true}},
+                       {"MAKE_MOUNT", {make_mount}},
+                       {"PGO_WORKLOAD_CHECK", {workload_check, true}},
                        {"CONFIGURE_EXEC", {exec_form(configure)}},
                        {"TEMPLATE_VERSION", {template_version()}},
                        {"BUILD_NAME", {b.name}},
@@ -110,9 +125,14 @@ std::string shared_stages_text(const Build& b) {
 }
 
 std::vector<ContextFile> render_context_files(const Build& b) {
-    return {{"Dockerfile", render_dockerfile(b), 0644},
-            {"pymatrix/buildinfo.py", std::string(embedded::buildinfo_py), 0644},
-            {"pymatrix/pymatrix-launcher.c", std::string(embedded::pymatrix_launcher_c), 0644}};
+    std::vector<ContextFile> files = {{"Dockerfile", render_dockerfile(b), 0644},
+                                      {"pymatrix/buildinfo.py", std::string(embedded::buildinfo_py), 0644},
+                                      {"pymatrix/pymatrix-launcher.c", std::string(embedded::pymatrix_launcher_c), 0644}};
+    if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload)) {
+        files.push_back({"pymatrix/pgo-workload/pgo_train.py", std::string(embedded::pgo_train_py), 0644});
+        files.push_back({"pymatrix/pgo-workload/" + w->file, std::string(w->text), 0644});
+    }
+    return files;
 }
 
 }  // namespace pymatrix

@@ -89,6 +89,18 @@ TEST_CASE("failure scan: collect2 brings the line ld printed before it") {
     CHECK(why.find("\n      collect2: error: ld returned 1 exit status") != std::string::npos);
 }
 
+TEST_CASE("failure scan: a failed PGO training workload is named before buildx's ERROR line") {
+    // the lines of pgo_train.py (make goes on: `|| true`), the Dockerfile's stamp check and buildx
+    FailureScan scan;
+    scan.add("#14 380.2 pymatrix: PGO training workload /pymatrix-pgo/worker_pool.py exited 1 after 0.3 s");
+    scan.add("#15 0.105 pymatrix: the PGO training workload worker-pool failed (pgo_train.py wrote no "
+             "pymatrix-pgo-trained): its output is in the make step above");
+    scan.add("ERROR: process \"/bin/sh -c test -f pymatrix-pgo-trained || { ...; exit 1; }\" did not complete "
+             "successfully: exit code: 1");
+    CHECK(head_of(scan.explain()) == "the PGO training workload worker-pool failed (pgo_train.py wrote no "
+                                     "pymatrix-pgo-trained): its output is in the make step above");
+}
+
 TEST_CASE("failure scan: configure and a missing stdlib module still come first; no error: the last line") {
     FailureScan scan;
     scan.add("#9 3.1 configure: error: llvm-bolt is required for a --enable-bolt build but could not be found.");

@@ -24,6 +24,9 @@ inline constexpr const char* isa_level = "io.pymatrix.isa.level";
 inline constexpr const char* isa_features = "io.pymatrix.isa.features";
 inline constexpr const char* isa_march = "io.pymatrix.isa.march";
 inline constexpr const char* build_host_cpu = "io.pymatrix.build-host.cpu";
+/// a profile's pgo_workload that trained PGO: "NAME FILE sha256:HEX" ("worker-pool worker_pool.py
+/// sha256:..."); absent when CPython's default PROFILE_TASK (or the profile's own) trained it
+inline constexpr const char* pgo_workload = "io.pymatrix.pgo.workload";
 inline constexpr const char* oci_created = "org.opencontainers.image.created";
 inline constexpr const char* oci_version = "org.opencontainers.image.version";
 }  // namespace label
@@ -46,7 +49,8 @@ struct BuildInfo {
 /// Parses the build-info JSON. Throws Error (exit 1) when a required field is absent or mistyped.
 BuildInfo parse_build_info(const nlohmann::json& doc);
 
-/// The labels a build deserves: io.pymatrix.* from `info` and `build`, plus
+/// The labels a build deserves: io.pymatrix.* from `info` and `build` (io.pymatrix.pgo.workload
+/// only for a build with a pgo_workload), plus
 /// org.opencontainers.image.created (`created`, RFC 3339 UTC) and .version (python version).
 std::map<std::string, std::string> labels_for(const Build& build, const BuildInfo& info,
                                               const std::string& created);

@@ -49,7 +49,8 @@ inline constexpr std::size_t max_builds = 100000;
 /// without them when there are none.
 /// Throws ConfigError when two builds get the same name or the same tag, or a tag cannot be
 /// made valid, or a build's `compiler` setting meets a CC= in its `configure` (key
-/// "profiles.<profile>.compiler": both choose the compiler), or when the axes' product plus the include entries exceeds max_builds (named
+/// "profiles.<profile>.compiler": both choose the compiler), or a `pgo_workload` is set with
+/// pgo = false or together with `profile_task` (key "profiles.<profile>.pgo_workload"), or when the axes' product plus the include entries exceeds max_builds (named
 /// file:line of [matrix], key "matrix", with the product and each axis' size).
 std::vector<Build> expand(const MatrixFile& file);
 
@@ -57,8 +58,17 @@ std::vector<Build> expand(const MatrixFile& file);
 /// names): --enable-option-checking=fatal, --enable-optimizations, --with-lto[=X],
 /// --enable-bolt, --enable-experimental-jit[=X], CC=<compiler> (a `compiler` other than "gcc"),
 /// the profile's `configure` list, then
-/// CFLAGS=, CFLAGS_NODIST= (with -march=), LDFLAGS=, LDFLAGS_NODIST=, PROFILE_TASK= when set.
+/// CFLAGS=, CFLAGS_NODIST= (with -march=), LDFLAGS=, LDFLAGS_NODIST=, PROFILE_TASK= when set;
+/// for a `pgo_workload`, PROFILE_TASK=/pymatrix-pgo/pgo_train.py pymatrix-pgo-trained
+/// /pymatrix-pgo/<file> <args> (CPython's Makefile runs `./python $(PROFILE_TASK)`: the training
+/// driver and the workload, bind-mounted read-only at pgo_workload_mount by the Dockerfile).
 std::vector<std::string> configure_arguments(const ProfileSettings& settings);
+
+/// Where a build's Dockerfile mounts its PGO workload (read-only, for the make step).
+inline constexpr const char* pgo_workload_mount = "/pymatrix-pgo";
+/// The file pgo_train.py writes in the build directory when the training workload exited 0;
+/// the Dockerfile fails the build without it (make ignores a failing training run).
+inline constexpr const char* pgo_workload_stamp = "pymatrix-pgo-trained";
 
 /// The plan as JSON: {"file":..., "builds":[{name, python:{key,version,source,sha256},
 /// profile, axes, configure_args, cflags, cflags_nodist, ldflags, ldflags_nodist, base_image,

@@ -37,6 +37,11 @@ struct ProfileSettings {
     std::string ldflags_nodist;               ///< LDFLAGS_NODIST=...
     std::string march;                        ///< appended to CFLAGS_NODIST as -march=VALUE
     std::optional<std::string> profile_task;  ///< PROFILE_TASK=... (the PGO training command)
+    /// "" (not given) or a bundled workload ("worker-pool", "kernels"; pymatrix/templates.hpp
+    /// pgo_workloads()) that the PGO training run executes instead of PROFILE_TASK's default
+    /// regrtest subset: PROFILE_TASK=/pymatrix-pgo/pgo_train.py ... on configure's argv. Needs
+    /// pgo = true; not together with profile_task (plan/expand.cpp refuses both).
+    std::string pgo_workload;
     bool keep_cflags = false;                 ///< true: -march/-mtune/-flto/-I/-L stay in cflags/ldflags
     /// The C compiler: "" (not given) or "gcc" = the base image's cc (no CC= is passed); "clang"
     /// or "clang-N" = CC=clang-N on configure's argv, whose packages and LLVM tools the rules

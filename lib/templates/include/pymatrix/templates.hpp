@@ -1,10 +1,12 @@
 // pymatrix/templates.hpp: the files of dockerfiles/ (the Dockerfile template, the in-image
-// build-info script and the ISA launcher's C source), embedded at build time by cmake/embed_files.cmake, and
-// the template version every config hash carries. Throws nothing.
+// build-info script, the ISA launcher's C source, the PGO training driver) and of workloads/,
+// embedded at build time by cmake/embed_files.cmake; the template version every config hash
+// carries; the bundled workloads a profile's pgo_workload may name. Throws nothing.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pymatrix {
 
@@ -12,11 +14,31 @@ namespace embedded {
 extern const std::string_view cpython_dockerfile;  ///< dockerfiles/cpython.Dockerfile.in
 extern const std::string_view buildinfo_py;        ///< dockerfiles/buildinfo.py
 extern const std::string_view pymatrix_launcher_c; ///< dockerfiles/pymatrix-launcher.c
+extern const std::string_view pgo_train_py;        ///< dockerfiles/pgo_train.py
+extern const std::string_view workload_harness_sh;      ///< workloads/harness.sh
+extern const std::string_view workload_worker_pool_py;  ///< workloads/worker_pool.py
+extern const std::string_view workload_kernels_py;      ///< workloads/kernels.py
 }  // namespace embedded
 
+/// A bundled workload as a PGO training run (a profile's `pgo_workload`).
+struct PgoWorkload {
+    std::string name;                ///< "worker-pool" or "kernels", as the profile names it
+    std::string file;                ///< its file in workloads/ and in the build context: "worker_pool.py"
+    std::string_view text;           ///< the file's content
+    std::vector<std::string> args;   ///< the training run's arguments: {"--duration", "30"}
+};
+
+/// The bundled workloads a profile's pgo_workload may name, in name order: "kernels"
+/// (kernels.py --duration 30) and "worker-pool" (worker_pool.py --duration 30, the pool at the
+/// interpreter's default size).
+const std::vector<PgoWorkload>& pgo_workloads();
+
+/// The bundled workload named `name`, or nullptr.
+const PgoWorkload* find_pgo_workload(const std::string& name);
+
 /// Version of the Dockerfile template and build procedure: "2-" (2: the ISA guard moved into the
-/// interpreter's own path) and the first 12 hex digits of
-/// the SHA-256 of the three embedded files. Part of every config hash, so a change to how images
+/// interpreter's own path) and the first 12 hex digits of the SHA-256 of the four embedded
+/// dockerfiles/ files (a workload's own files count only in the hash of a build trained on it). Part of every config hash, so a change to how images
 /// are built changes every tag that names a config hash.
 std::string template_version();
 
