@@ -84,7 +84,8 @@ std::string index_reference(const std::string& value, const std::vector<Build>& 
 
 /// After a run whose every build is in the registry: publishes the level index (plan_level_index)
 /// and returns what the metadata file records of it: {"reference", "digest", "entries": [{"build",
-/// "level", "platform", "digest"}]}. Prints one line per entry. Throws Error (exit 3) when the
+/// "level", "platform", "digest"[, "pushed_digest"]}]} (digest: the entry's manifest in the index;
+/// pushed_digest: the build's pushed digest when that was an index holding it). Prints one line per entry. Throws Error (exit 3) when the
 /// builds cannot make an index, EnvironmentError (exit 5) when the registry refuses it.
 nlohmann::json publish_level_index(const Builder& builder, const std::string& ref, const std::vector<Build>& builds,
                                    const std::vector<BuildResult>& results) {
@@ -98,9 +99,14 @@ nlohmann::json publish_level_index(const Builder& builder, const std::string& re
     }
     const auto w = builder.create_index(ref, descriptors);
     if (!w.ok)
-        throw EnvironmentError(fmt::format("index {}: the registry {} did not take it: {}", ref,
-                                           w.unreachable ? "(unreachable)" : "", w.message));
+        throw EnvironmentError(fmt::format("index {}: the registry{} did not take it: {}", ref,
+                                           w.unreachable ? " (unreachable)" : "", w.message));
     doc["digest"] = w.digest;
+    for (std::size_t i = 0; i < w.entry_digests.size() && i < doc["entries"].size(); ++i)
+        if (w.entry_digests[i] != doc["entries"][i]["digest"]) {  // the image inside the build's pushed index
+            doc["entries"][i]["pushed_digest"] = doc["entries"][i]["digest"];
+            doc["entries"][i]["digest"] = w.entry_digests[i];
+        }
     std::cout << fmt::format("index {}@{}:\n", ref, w.digest);
     for (auto& e : doc["entries"])
         std::cout << fmt::format("  {:<18} {} ({})\n", e["platform"].get<std::string>(), e["build"].get<std::string>(),

@@ -288,6 +288,29 @@ RegistryImage registry_image_from_imagetools(const std::string& ref, const nlohm
     return out;
 }
 
+nlohmann::json index_entry_descriptor(const nlohmann::json& descriptor, const nlohmann::json& j) {
+    const auto& manifest = j.at("manifest");
+    if (!manifest.contains("manifests")) {  // an image manifest: its mediaType and size filled in
+        nlohmann::json out = descriptor;
+        if (manifest.contains("mediaType")) out["mediaType"] = manifest["mediaType"];
+        if (manifest.contains("size")) out["size"] = manifest["size"];
+        return out;
+    }
+    const auto& want = descriptor.at("platform");
+    for (const auto& m : manifest.at("manifests")) {
+        const auto& p = m.value("platform", nlohmann::json::object());
+        if (p.value("os", "") != want.value("os", "") || p.value("architecture", "") != want.value("architecture", ""))
+            continue;  // another platform, or an attestation (unknown/unknown)
+        nlohmann::json out = descriptor;  // the platform as pymatrix says it, variant included
+        out["digest"] = m.at("digest");
+        if (m.contains("mediaType")) out["mediaType"] = m["mediaType"];
+        if (m.contains("size")) out["size"] = m["size"];
+        return out;
+    }
+    throw Error(fmt::format("the index {} has no {}/{} image", manifest.value("digest", "?"), want.value("os", ""),
+                            want.value("architecture", "")));
+}
+
 std::vector<std::string> DockerDriver::run_command_line(const RunRequest& request) const {
     return with_docker(docker_argv::run(request));
 }
@@ -352,13 +375,28 @@ RegistryWrite DockerDriver::create_index(const std::string& ref, const std::vect
             fs::remove_all(dir, ec);
         }
     } cleanup{templ};
-    std::vector<std::string> files;
+    std::vector<std::string> files, entry_digests;
     for (std::size_t i = 0; i < descriptors.size(); ++i) {
+        // a digest the containerd image store pushed is an index of the image and its attestation:
+        // its image manifest is the entry (buildx would merge the index and drop the variant)
+        nlohmann::json descriptor = descriptors[i];
+        const std::string source = repository_of(ref) + "@" + descriptor.value("digest", "");
+        auto r = run_command(with_docker(docker_argv::inspect_remote(source)));
+        if (r.exit_code == 0) {
+            try {
+                descriptor = index_entry_descriptor(descriptor, nlohmann::json::parse(r.out));
+            } catch (const std::exception& e) {
+                throw Error(fmt::format("docker buildx imagetools inspect {}: {}", source, e.what()));
+            }
+        }  // else: imagetools create names the digest it cannot get
+        // (buildx, given descriptors of which some lack mediaType and size, looked for REPO:latest)
         files.push_back((cleanup.dir / fmt::format("descriptor-{}.json", i)).string());
-        std::ofstream(files.back()) << descriptors[i].dump() << "\n";
+        std::ofstream(files.back()) << descriptor.dump() << "\n";
+        entry_digests.push_back(descriptor.value("digest", ""));
     }
     auto r = run_command(create_index_command_line(ref, files));
     RegistryWrite w;
+    w.entry_digests = std::move(entry_digests);
     if (r.exit_code != 0) {
         w.message = reason(r);
         w.unreachable = unreachable(r.out + r.err);

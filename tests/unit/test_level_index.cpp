@@ -154,3 +154,29 @@ TEST_CASE("docker_argv::create_index: buildx imagetools create from descriptor f
           std::vector<std::string>{"buildx", "imagetools", "create", "--tag", kRepo + ":3.13.5", "--file",
                                    "/tmp/d/0.json", "--file", "/tmp/d/1.json"});
 }
+
+TEST_CASE("index_entry_descriptor: an image with its mediaType and size; an index pushed by the containerd store: its image") {
+    const nlohmann::json v3 = index_descriptor({"3.13-opt-v3", "x86-64-v3", "v3", "sha256:1d"});
+    auto image = nlohmann::json::parse(R"({"manifest": {"mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "digest": "sha256:1d", "size": 1782}})");
+    auto as_is = index_entry_descriptor(v3, image);
+    CHECK(as_is["digest"] == "sha256:1d");
+    CHECK(as_is["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json");
+    CHECK(as_is["size"] == 1782);
+    CHECK(as_is["platform"] == v3["platform"]);
+    // the shape dockerd 26 with the containerd image store pushes: the image and its attestation
+    auto index = nlohmann::json::parse(R"({"manifest": {"mediaType": "application/vnd.oci.image.index.v1+json",
+        "digest": "sha256:1d", "manifests": [
+          {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:aa", "size": 1610,
+           "platform": {"architecture": "amd64", "os": "linux"}},
+          {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:bb", "size": 566,
+           "platform": {"architecture": "unknown", "os": "unknown"}}]}})");
+    auto d = index_entry_descriptor(v3, index);
+    CHECK(d["digest"] == "sha256:aa");
+    CHECK(d["size"] == 1610);
+    CHECK(d["mediaType"] == "application/vnd.oci.image.manifest.v1+json");
+    CHECK(d["platform"] == nlohmann::json::parse(R"({"architecture": "amd64", "os": "linux", "variant": "v3"})"));
+    auto arm = nlohmann::json::parse(R"({"manifest": {"digest": "sha256:1d", "manifests": [
+          {"digest": "sha256:cc", "platform": {"architecture": "arm64", "os": "linux"}}]}})");
+    CHECK_THROWS_WITH_AS(index_entry_descriptor(v3, arm), "the index sha256:1d has no linux/amd64 image", Error);
+}

@@ -88,6 +88,9 @@ struct RegistryWrite {
     bool interrupted = false;  ///< stopped by a cancel request (pymatrix/cancel.hpp)
     std::string digest;        ///< push: the manifest digest "sha256:..." the registry returned ("" if none)
     std::string message;       ///< when not ok: the tool's own last line saying why
+    /// create_index: the manifest digest each entry has in the published index, in descriptor
+    /// order (a descriptor's own digest, or the image manifest inside the index it named); else empty
+    std::vector<std::string> entry_digests;
 };
 
 /// The docker and buildx verbs pymatrix uses. Implementations throw EnvironmentError (exit 5)
@@ -152,7 +155,10 @@ public:
     /// Publishes `ref` as an image index whose entries are `descriptors` (OCI descriptors:
     /// {"digest", "platform"}; manifests the registry holds in ref's repository), with `docker
     /// buildx imagetools create --tag REF --file F...` (one temporary file per descriptor; buildx
-    /// fills in mediaType and size). On success `digest` is the index's manifest digest. A cancel
+    /// fills in mediaType and size). A descriptor naming an index (the containerd image store
+    /// pushes an image as an index of it and its attestation) is replaced by that index's image
+    /// manifest of the descriptor's os and architecture, under the descriptor's platform. On
+    /// success `digest` is the index's manifest digest and `entry_digests` its entries'. A cancel
     /// request interrupts it.
     virtual RegistryWrite create_index(const std::string& ref, const std::vector<nlohmann::json>& descriptors) const = 0;
 

@@ -52,6 +52,16 @@ std::vector<std::string> inspect_builder(const std::string& builder);
 /// nlohmann::json::exception when .manifest.digest or an entry's digest is missing.
 RegistryImage registry_image_from_imagetools(const std::string& ref, const nlohmann::json& j);
 
+/// The descriptor create_index() writes for one entry: `descriptor` ({"digest", "platform"},
+/// level_index.hpp index_descriptor()) with the mediaType and size of `j` (imagetools inspect
+/// --format '{{json .}}' of that digest) when `j` is an image manifest; when it is an index (the containerd image store pushes
+/// an image as an index of it and its attestation manifest), the digest, mediaType and size of
+/// the index's image of the descriptor's os and architecture, under the descriptor's own platform
+/// (its variant kept: buildx given the index would merge its manifests and drop the variant).
+/// Throws Error when the index has no image of that platform, nlohmann::json::exception on a
+/// malformed `j`.
+nlohmann::json index_entry_descriptor(const nlohmann::json& descriptor, const nlohmann::json& j);
+
 /// The driver named on the "Driver:" line of `docker buildx inspect` output, std::nullopt when
 /// there is none or buildx names a driver pymatrix does not know. Throws nothing.
 std::optional<BuilderDriver> driver_from_buildx_inspect(const std::string& text);
