@@ -22,6 +22,13 @@ assert_eq 2 "$rc" "unknown key exits 2"
 assert_eq "pymatrix: $TMP/unknown-key.toml:6:1: profiles.default.cflag_nodist: unknown key; did you mean 'cflags_nodist'?" \
     "$err" "unknown key message"
 
+sed 's/\[profiles.default/[profiles.default]\npgo_workload = "kernels"\n[matrix]\npython = ["3.13"]\nprofile = ["default"]/' \
+    "$TMP/bad-syntax.toml" > "$TMP/workload-no-pgo.toml"
+run "$PYMATRIX" build "$TMP/workload-no-pgo.toml" --dry-run
+assert_eq 2 "$rc" "a PGO workload without pgo exits 2"
+assert_eq "pymatrix: $TMP/workload-no-pgo.toml:6:16: profiles.default.pgo_workload: pgo_workload = \"kernels\" trains PGO, and this build has pgo = false: set pgo = true (--enable-optimizations)" \
+    "$err" "named at its file:line:column and key"
+
 run "$PYMATRIX" generate "$TMP/unknown-key.toml" -o "$TMP/gen-bad"
 assert_eq 2 "$rc" "generate of a bad file exits 2"
 [[ ! -e "$TMP/gen-bad" ]] || fail "generate wrote output for a bad file"
