@@ -82,6 +82,18 @@ int variant_rank(const std::string& variant) {
     if (variant == "v4") return 3;
     return -1;
 }
+
+/// An index descriptor's platform, "os/architecture[/variant]", split.
+struct Platform {
+    std::string os, arch, variant;
+};
+Platform split_platform(const std::string& text) {
+    std::vector<std::string> parts;
+    std::istringstream in(text);
+    for (std::string part; std::getline(in, part, '/');) parts.push_back(part);
+    parts.resize(std::max<std::size_t>(parts.size(), 3));
+    return {parts[0], parts[1], parts[2]};
+}
 }  // namespace
 
 IndexVerdict decide_index(const std::vector<IndexEntryRequirement>& entries, const isa::CpuInfo& target,
@@ -96,18 +108,15 @@ IndexVerdict decide_index(const std::vector<IndexEntryRequirement>& entries, con
     for (std::size_t i = 0; i < entries.size(); ++i) {
         out.entries.push_back(decide(entries[i].image, target, allow_unlabelled));
         out.gets.push_back(false);
-        std::vector<std::string> parts;  // os, architecture[, variant]
-        std::istringstream platform(entries[i].platform);
-        for (std::string part; std::getline(platform, part, '/');) parts.push_back(part);
-        if (parts.size() < 2 || parts[0] != "linux" || parts[1] != arch) continue;
-        const std::string variant = parts.size() > 2 ? parts[2] : "";
+        const Platform p = split_platform(entries[i].platform);
+        if (p.os != "linux" || p.arch != arch) continue;
         if (arch != "amd64") {
             if (!out.matched) out.matched = i;
             continue;
         }
-        const int rank = variant_rank(variant);
-        if (variant.empty() && !plain) plain = i;
-        if (rank >= 0 && rank < static_cast<int>(levels.size()) && rank <= target_rank && rank > matched_rank) {
+        const int rank = variant_rank(p.variant);
+        if (p.variant.empty() && !plain) plain = i;
+        if (rank >= 0 && rank <= target_rank && rank > matched_rank) {
             out.matched = i;
             matched_rank = rank;
         }
@@ -143,9 +152,9 @@ IndexFloor index_floor(const std::vector<IndexEntryRequirement>& entries) {
     IndexFloor out;
     int floor_rank = 4;
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        const auto& p = entries[i].platform;
-        if (p != "linux/amd64" && p.rfind("linux/amd64/", 0) != 0) continue;
-        const int rank = variant_rank(p == "linux/amd64" ? "" : p.substr(std::string("linux/amd64/").size()));
+        const Platform p = split_platform(entries[i].platform);
+        if (p.os != "linux" || p.arch != "amd64") continue;
+        const int rank = variant_rank(p.variant);
         if (rank >= 0 && rank < floor_rank) {
             out.entry = i;
             floor_rank = rank;

@@ -1,6 +1,5 @@
 // Labels derived from the build-info JSON an image carries (DESIGN.md, "Labels").
 #include "pymatrix/labels.hpp"
-#include "pymatrix/hash.hpp"
 #include "pymatrix/templates.hpp"
 #include "pymatrix/isa.hpp"
 #include "util/text.hpp"
@@ -51,7 +50,7 @@ std::map<std::string, std::string> labels_for(const Build& b, const BuildInfo& i
     };
     // the Dockerfile failed the build unless the workload ran to its end, so this is what trained it
     if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload))
-        out[label::pgo_workload] = w->name + " " + w->file + " sha256:" + sha256_hex(std::string(w->text));
+        out[label::pgo_workload] = w->name + " " + w->file + " sha256:" + w->sha256;
     return out;
 }
 

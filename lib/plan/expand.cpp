@@ -236,7 +236,7 @@ std::vector<Build> expand(const MatrixFile& file) {
                                 {"configure_args", b.configure_args}, {"template", template_version()}};
         if (!b.toolchain_packages.empty()) canon["toolchain_packages"] = b.toolchain_packages;
         if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload))  // its files, byte for byte
-            canon["pgo_workload_sha256"] = sha256_hex(std::string(w->text));
+            canon["pgo_workload_sha256"] = w->sha256;
         b.config_hash = sha256_hex(canon.dump());
         std::string hash_suffix = "-" + b.config_hash.substr(0, 12);
         for (const std::string& wanted : {tag_base, tag_base + hash_suffix}) {

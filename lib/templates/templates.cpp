@@ -13,9 +13,13 @@ std::string template_version() {
 }
 
 const std::vector<PgoWorkload>& pgo_workloads() {
-    static const std::vector<PgoWorkload> w = {
-        {"kernels", "kernels.py", embedded::workload_kernels_py, {"--duration", "30"}},
-        {"worker-pool", "worker_pool.py", embedded::workload_worker_pool_py, {"--duration", "30"}}};
+    static const std::vector<PgoWorkload> w = [] {
+        std::vector<PgoWorkload> out = {
+            {"kernels", "kernels.py", embedded::workload_kernels_py, {"--duration", "30"}, ""},
+            {"worker-pool", "worker_pool.py", embedded::workload_worker_pool_py, {"--duration", "30"}, ""}};
+        for (auto& workload : out) workload.sha256 = sha256_hex(std::string(workload.text));
+        return out;
+    }();
     return w;
 }
 

@@ -26,6 +26,7 @@ struct PgoWorkload {
     std::string file;                ///< its file in workloads/ and in the build context: "worker_pool.py"
     std::string_view text;           ///< the file's content
     std::vector<std::string> args;   ///< the training run's arguments: {"--duration", "30"}
+    std::string sha256;              ///< SHA-256 of `text`, 64 lowercase hex digits (config hash, label)
 };
 
 /// The bundled workloads a profile's pgo_workload may name, in name order: "kernels"
