@@ -151,7 +151,7 @@ void print_dry_run(const std::vector<std::unique_ptr<DockerDriver>>& nodes, cons
         auto commands = build_commands(builder, b, options);
         for (std::size_t i = 0; i < commands.size(); ++i)
             std::cout << line(commands[i])
-                      << (i == 0   ? "  < context: Dockerfile + stage pymatrix-build-info, pymatrix/, " + context_source_name(b)
+                      << (i == 0   ? "  < context: Dockerfile + stage pymatrix-build-info, pymatrix/" + (b.python.is_packaged() ? std::string() : ", " + context_source_name(b))
                           : i == 1 ? std::string("  < the same context + stage pymatrix-labelled, isa-features, isa.json")
                                    : std::string())
                       << "\n";

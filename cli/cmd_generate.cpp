@@ -31,8 +31,10 @@ int cmd_generate(const Args& args) {
     auto builds = prepare_builds(path, file, only);
     auto written = write_build_dirs(builds, vm["output"].as<std::string>());
     for (std::size_t i = 0; i < builds.size(); ++i)
-        std::cout << fmt::format("{}  {} (context also needs {})\n", builds[i].name, written[i].string(),
-                                 context_source_name(builds[i]));
+        std::cout << (builds[i].python.is_packaged()
+                          ? fmt::format("{}  {} (the context is complete)\n", builds[i].name, written[i].string())
+                          : fmt::format("{}  {} (context also needs {})\n", builds[i].name, written[i].string(),
+                                        context_source_name(builds[i])));
     return exit_ok;
 }
 

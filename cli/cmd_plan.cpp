@@ -42,6 +42,12 @@ int cmd_plan(const Args& args) {
                         fmt::format("{}", fmt::join(b.tags, " "))});
     print_table(rows);
     for (auto& b : builds) {
+        if (b.python.is_packaged()) {  // nothing is compiled: what apt-get installs, and where
+            std::cout << fmt::format("\n{}:\n  {:<16}{}\n  {:<16}{}\n", b.name, "packages:",
+                                     fmt::format("{} {}", b.python.package, fmt::join(b.python.packages, " ")),
+                                     "base image:", b.base_image);
+            continue;
+        }
         std::string argv;
         for (auto& a : b.configure_args) argv += " " + shell_quote(a);
         std::cout << fmt::format("\n{}:\n  ./configure{}\n", b.name, argv);

@@ -1,8 +1,11 @@
 """pymatrix build-info: runs inside the runtime stage of every pymatrix image.
 
 Imports the stdlib modules a complete CPython must have (fails the build naming the missing
-ones: configure skips a module silently when its -dev package is absent), then writes
-build-info.json: what this interpreter really is, read from the interpreter itself.
+ones: configure skips a module silently when its -dev package is absent, and a distribution
+ships some modules in packages of their own), then writes build-info.json: what this
+interpreter really is, read from the interpreter itself.
+
+Usage: buildinfo.py OUT.json [--packaged]   (--packaged: a distribution's interpreter)
 """
 import importlib
 import json
@@ -24,18 +27,20 @@ def read(name):
         return ""
 
 
-def main(out_path):
-    missing = []
+def main(out_path, packaged=False):
+    missing, errors = [], []
     for name in REQUIRED:
         try:
             importlib.import_module(name)
         except Exception as exc:  # ImportError, or a broken shared library
             missing.append(name)
+            errors.append(f"{name}: {exc}")
             print(f"pymatrix: cannot import {name}: {exc}", file=sys.stderr)
     if missing:
-        print("pymatrix: stdlib modules missing: " + " ".join(missing)
-              + " (configure skipped them: a -dev package is missing from the build-deps stage)",
-              file=sys.stderr)
+        why = (" (the distribution ships them in packages of their own: add those to the python's"
+               " `packages`; " + "; ".join(errors) + ")" if packaged else
+               " (configure skipped them: a -dev package is missing from the build-deps stage)")
+        print("pymatrix: stdlib modules missing: " + " ".join(missing) + why, file=sys.stderr)
         return 1
     core = sysconfig.get_config_var("PY_CORE_CFLAGS") or ""
     marches = re.findall(r"(?:^|\s)-march=(\S+)", core)
@@ -58,10 +63,14 @@ def main(out_path):
         "runtime_packages": read("runtime-packages.txt").split(),
         "missing_modules": missing,
     }
+    if packaged:
+        # the binary's "x86 ISA needed" levels (readelf -n) and the installed "name=version" lines
+        info["elf_isa_needed"] = [w.strip() for w in read("elf-isa-needed.txt").replace(",", " ").split()]
+        info["packages"] = read("packages.txt").split()
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump(info, f, indent=1, sort_keys=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], "--packaged" in sys.argv[2:]))

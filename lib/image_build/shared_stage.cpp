@@ -32,6 +32,7 @@ std::vector<SharedStage> shared_stages(const std::vector<Build>& builds) {
     std::unordered_map<std::string, std::size_t> group_of;  // shared_stages_text() -> index into out
     for (std::size_t i = 0; i < builds.size(); ++i) {
         const Build& b = builds[i];
+        if (b.python.is_packaged()) continue;  // compiles nothing: no build-deps or source stage
         auto [it, added] = group_of.try_emplace(shared_stages_text(b), out.size());
         if (added)
             out.push_back({b.base_image, context_source_name(b), b.python.sha256, b.build_packages,

@@ -86,6 +86,7 @@ std::string tarball_sha256(const fs::path& file) {
 void verify_sources(std::vector<Build>& builds) {
     std::map<std::string, fs::path> done;  // python key -> verified path
     for (auto& b : builds) {
+        if (b.python.is_packaged()) continue;  // installed from the distribution: no tarball
         if (auto it = done.find(b.python.key); it != done.end()) {
             b.python.source_path = it->second;
             continue;

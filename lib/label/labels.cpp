@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -24,10 +25,22 @@ BuildInfo parse_build_info(const nlohmann::json& doc) {
         i.build_host_cpu = doc.at("build_host_cpu").get<std::string>();
         i.missing_modules = doc.at("missing_modules").get<std::vector<std::string>>();
         i.features = isa::features_from_macros(doc.at("cc_macros").get<std::string>());
+        i.packages = doc.value("packages", std::vector<std::string>{});
+        i.elf_isa_needed = doc.value("elf_isa_needed", std::vector<std::string>{});
     } catch (const nlohmann::json::exception& e) {
         throw Error(fmt::format("build-info JSON: {}", e.what()));
     }
     if (i.arch == "x86_64") i.level = isa::level_of(i.features);
+    // binutils spells the baseline "x86-64-baseline"; the psABI's other levels as pymatrix does
+    const auto& levels = isa::x86_64_levels();
+    auto rank = [&](const std::string& level) {
+        return std::find(levels.begin(), levels.end(), level == "x86-64-baseline" ? "x86-64" : level) - levels.begin();
+    };
+    for (const auto& needed : i.elf_isa_needed)
+        if (i.arch == "x86_64" && rank(needed) < static_cast<long>(levels.size()) && rank(needed) > rank(i.level))
+            throw Error(fmt::format("the interpreter's ELF note says it needs {} (x86 ISA needed), more than {} that "
+                                    "its compiler flags imply: its ISA labels would understate what it needs",
+                                    needed, i.level.empty() ? "nothing" : i.level));
     return i;
 }
 
@@ -51,6 +64,7 @@ std::map<std::string, std::string> labels_for(const Build& b, const BuildInfo& i
     // the Dockerfile failed the build unless the workload ran to its end, so this is what trained it
     if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload))
         out[label::pgo_workload] = w->name + " " + w->file + " sha256:" + w->sha256;
+    if (b.python.is_packaged()) out[label::package] = util::join(i.packages, " ");
     return out;
 }
 

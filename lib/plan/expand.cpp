@@ -6,6 +6,7 @@
 #include "pymatrix/templates.hpp"
 #include "util/text.hpp"
 #include "flags.hpp"
+#include "packaged.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -64,6 +65,58 @@ nlohmann::json settings_json(const ProfileSettings& s) {
     if (names_clang(s)) j["compiler"] = s.compiler;
     if (!s.pgo_workload.empty()) j["pgo_workload"] = s.pgo_workload;  // likewise: only when given
     return j;
+}
+
+/// Completes a source build `b` (python, profile, settings and axes set): checks that compiler
+/// and pgo_workload settings agree with the rest, places the flags, and sets configure_args,
+/// base_image, build_packages, the rules table's toolchain and the config hash (expand()).
+/// Throws ConfigError as expand() documents.
+void plan_source_build(Build& b, const Defaults& defaults) {
+    if (!b.settings.compiler.empty())
+        for (const auto& o : b.settings.configure)
+            if (o.rfind("CC=", 0) == 0) {
+                auto it = b.settings.origin.find("compiler");
+                throw ConfigError(it == b.settings.origin.end() ? b.where : it->second,
+                                  "profiles." + b.profile + ".compiler",
+                                  fmt::format("compiler = \"{}\" and '{}' in configure both choose the C "
+                                              "compiler: keep one",
+                                              b.settings.compiler, o));
+            }
+    if (!b.settings.pgo_workload.empty()) {
+        auto at = [&](const char* key) {
+            auto it = b.settings.origin.find(key);
+            return it == b.settings.origin.end() ? b.where : it->second;
+        };
+        if (!b.settings.pgo)
+            throw ConfigError(at("pgo_workload"), "profiles." + b.profile + ".pgo_workload",
+                              fmt::format("pgo_workload = \"{}\" trains PGO, and this build has pgo = false: set "
+                                          "pgo = true (--enable-optimizations)", b.settings.pgo_workload));
+        if (b.settings.profile_task)
+            throw ConfigError(at("pgo_workload"), "profiles." + b.profile + ".pgo_workload",
+                              "pgo_workload and profile_task both set the PGO training run (PROFILE_TASK): keep one");
+    }
+    place_flags(b.settings, b.notes, b.warnings);
+    b.configure_args = configure_arguments(b.settings);
+    b.base_image = b.settings.base_image.empty() ? defaults.base_image : b.settings.base_image;
+    b.build_packages = b.settings.build_packages;
+    // What the rules table says the builder needs (tool packages, LLVM_BOLT=...): part of
+    // CONFIG_ARGS and the hash; a build that needs nothing keeps its argv and hash.
+    BuilderToolchain toolchain;
+    try {
+        toolchain = builder_toolchain(b.python.version, b.configure_args, b.base_image, b.build_packages);
+    } catch (const ConfigError& e) {
+        throw ConfigError(b.python.where, "pythons." + b.python.key + ".version", e.reason());
+    }
+    b.configure_args.insert(b.configure_args.end(), toolchain.assignments.begin(), toolchain.assignments.end());
+    b.toolchain_packages = toolchain.packages;
+    for (auto& n : toolchain.notes) b.warnings.push_back(n);
+    nlohmann::json canon = {{"source_sha256", b.python.sha256}, {"python_version", b.python.version},
+                            {"base_image", b.base_image}, {"profile", settings_json(b.settings)},
+                            {"configure_args", b.configure_args}, {"template", template_version()}};
+    if (!b.toolchain_packages.empty()) canon["toolchain_packages"] = b.toolchain_packages;
+    if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload))  // its files, byte for byte
+        canon["pgo_workload_sha256"] = w->sha256;
+    b.config_hash = sha256_hex(canon.dump());
 }
 
 }  // namespace
@@ -192,52 +245,13 @@ std::vector<Build> expand(const MatrixFile& file) {
         }
         for (auto& [k, v] : c)
             if (k != "python" && k != "profile") apply_override(b.settings, k, v);
-        if (!b.settings.compiler.empty())
-            for (const auto& o : b.settings.configure)
-                if (o.rfind("CC=", 0) == 0) {
-                    auto it = b.settings.origin.find("compiler");
-                    throw ConfigError(it == b.settings.origin.end() ? b.where : it->second,
-                                      "profiles." + b.profile + ".compiler",
-                                      fmt::format("compiler = \"{}\" and '{}' in configure both choose the C "
-                                                  "compiler: keep one",
-                                                  b.settings.compiler, o));
-                }
-        if (!b.settings.pgo_workload.empty()) {
-            auto at = [&](const char* key) {
-                auto it = b.settings.origin.find(key);
-                return it == b.settings.origin.end() ? b.where : it->second;
-            };
-            if (!b.settings.pgo)
-                throw ConfigError(at("pgo_workload"), "profiles." + b.profile + ".pgo_workload",
-                                  fmt::format("pgo_workload = \"{}\" trains PGO, and this build has pgo = false: set "
-                                              "pgo = true (--enable-optimizations)", b.settings.pgo_workload));
-            if (b.settings.profile_task)
-                throw ConfigError(at("pgo_workload"), "profiles." + b.profile + ".pgo_workload",
-                                  "pgo_workload and profile_task both set the PGO training run (PROFILE_TASK): keep one");
-        }
-        place_flags(b.settings, b.notes, b.warnings);
-        b.configure_args = configure_arguments(b.settings);
-        b.base_image = b.settings.base_image.empty() ? file.defaults.base_image : b.settings.base_image;
-        b.build_packages = b.settings.build_packages;
         b.repository = file.defaults.repository;
-        // What the rules table says the builder needs (tool packages, LLVM_BOLT=...): part of
-        // CONFIG_ARGS and the hash; a build that needs nothing keeps its argv and hash.
-        BuilderToolchain toolchain;
-        try {
-            toolchain = builder_toolchain(b.python.version, b.configure_args, b.base_image, b.build_packages);
-        } catch (const ConfigError& e) {
-            throw ConfigError(b.python.where, "pythons." + b.python.key + ".version", e.reason());
+        if (b.python.is_packaged()) {
+            plan_packaged(b, file.defaults.base_image);
+            tag_base = b.python.key + tag_base.substr(b.python.version.size());  // "3.13-debian-<profile>"
+        } else {
+            plan_source_build(b, file.defaults);
         }
-        b.configure_args.insert(b.configure_args.end(), toolchain.assignments.begin(), toolchain.assignments.end());
-        b.toolchain_packages = toolchain.packages;
-        for (auto& n : toolchain.notes) b.warnings.push_back(n);
-        nlohmann::json canon = {{"source_sha256", b.python.sha256}, {"python_version", b.python.version},
-                                {"base_image", b.base_image}, {"profile", settings_json(b.settings)},
-                                {"configure_args", b.configure_args}, {"template", template_version()}};
-        if (!b.toolchain_packages.empty()) canon["toolchain_packages"] = b.toolchain_packages;
-        if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload))  // its files, byte for byte
-            canon["pgo_workload_sha256"] = w->sha256;
-        b.config_hash = sha256_hex(canon.dump());
         std::string hash_suffix = "-" + b.config_hash.substr(0, 12);
         for (const std::string& wanted : {tag_base, tag_base + hash_suffix}) {
             SanitizedTag t = sanitize_tag(wanted, hash_suffix);
@@ -264,11 +278,17 @@ std::vector<Build> expand(const MatrixFile& file) {
     return builds;
 }
 
+nlohmann::json python_json(const Python& p) {
+    if (p.is_packaged())
+        return {{"key", p.key}, {"version", p.version}, {"package", p.package}, {"packages", p.packages},
+                {"base_image", p.base_image}};
+    return {{"key", p.key}, {"version", p.version}, {"source", p.source}, {"sha256", p.sha256}};
+}
+
 nlohmann::json build_to_json(const Build& b) {
     std::string nodist = cflags_nodist_with_march(b.settings);
     return {{"name", b.name},
-            {"python", {{"key", b.python.key}, {"version", b.python.version}, {"source", b.python.source},
-                        {"sha256", b.python.sha256}}},
+            {"python", python_json(b.python)},
             {"profile", b.profile},
             {"axes", b.axes},
             {"configure_args", b.configure_args},

@@ -102,9 +102,16 @@ void write_build(std::string& out, const Build& b) {
     w.member("profile", b.profile, 3);
     w.key("python", 3);
     out += '{';
-    w.member("key", b.python.key, 4, true);
-    w.member("sha256", b.python.sha256, 4);
-    w.member("source", b.python.source, 4);
+    if (b.python.is_packaged()) {  // plan.hpp's python_json(), keys in the same (sorted) order
+        w.member("base_image", b.python.base_image, 4, true);
+        w.member("key", b.python.key, 4);
+        w.member("package", b.python.package, 4);
+        w.member("packages", b.python.packages, 4);
+    } else {
+        w.member("key", b.python.key, 4, true);
+        w.member("sha256", b.python.sha256, 4);
+        w.member("source", b.python.source, 4);
+    }
     w.member("version", b.python.version, 4);
     w.close('}', 3);
     w.member("repository", b.repository, 3);

@@ -41,6 +41,7 @@ void validate_builds_against_sources(const std::vector<Build>& builds) {
     static const std::regex variable(R"([A-Za-z_][A-Za-z0-9_]*)");
     std::map<std::string, SourceFacts> read;  // sha256 -> facts, once per call
     for (const auto& b : builds) {
+        if (b.python.is_packaged()) continue;  // no source; plan_packaged() refused every build setting
         const std::string py_key = "pythons." + b.python.key;
         const std::string profile_key = "profiles." + b.profile;
         auto it = read.find(b.python.sha256);

@@ -21,7 +21,7 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"defaults", "pythons", "profiles", "matrix"};
 const std::vector<std::string> kDefaultsKeys = {"repository", "base_image", "network"};
-const std::vector<std::string> kPythonKeys = {"version", "source", "sha256"};
+const std::vector<std::string> kPythonKeys = {"version", "source", "sha256", "package", "packages", "base_image"};
 const std::vector<std::string> kSettingKeys = {
     "configure", "pgo", "lto", "bolt", "jit", "cflags", "cflags_nodist", "ldflags",
     "ldflags_nodist", "march", "profile_task", "pgo_workload", "keep_cflags", "base_image", "build_packages", "compiler"};
@@ -180,9 +180,15 @@ struct Loader {
         py.key = name;
         py.where = pos(t.source());
         if (auto p = name_problem(name); !p.empty()) fail(t.source(), "pythons." + name, p);
+        for (auto&& [k, v] : t) py.key_where[std::string(k.str())] = pos(v.source());
+        if (t.get("package")) return load_packaged_python(t, prefix, py);
+        for (const char* packaged_only : {"packages", "base_image"})
+            if (auto n = t.get(packaged_only))
+                fail(n->source(), prefix + packaged_only,
+                     "only a packaged python (package = \"python3.X\") takes this key; a source build's base "
+                     "image and packages are profile settings (base_image, build_packages)");
         for (const char* required : {"version", "source", "sha256"})
-            if (!t.get(required)) fail(t.source(), prefix + required, "missing required key");
-        for (const char* k : {"version", "source", "sha256"}) py.key_where[k] = pos(t.get(k)->source());
+            if (!t.get(required)) fail(t.source(), prefix + required, "missing required key (or give package = \"python3.X\")");
         const toml::node& ver = *t.get("version");
         py.version = string_at(ver, prefix + "version");
         if (auto p = version_problem(py.version); !p.empty()) fail(ver.source(), prefix + "version", p);
@@ -195,6 +201,30 @@ struct Loader {
         const toml::node& sha = *t.get("sha256");
         py.sha256 = string_at(sha, prefix + "sha256");
         if (auto p = sha256_problem(py.sha256); !p.empty()) fail(sha.source(), prefix + "sha256", p);
+    }
+
+    /// `package = "python3.X"`: a distribution's interpreter; a source's keys make no sense beside it.
+    void load_packaged_python(const toml::table& t, const std::string& prefix, Python& py) const {
+        for (const char* source_only : {"version", "source", "sha256"})
+            if (auto n = t.get(source_only))
+                fail(n->source(), prefix + source_only,
+                     fmt::format("a packaged python (package = ...) is installed as its distribution built it: "
+                                 "'{}' belongs to a source build; remove it (the installed version is read back "
+                                 "from the interpreter and labelled)",
+                                 source_only));
+        const toml::node& pkg = *t.get("package");
+        py.package = string_at(pkg, prefix + "package", 64);
+        if (auto p = packaged_python_problem(py.package); !p.empty()) fail(pkg.source(), prefix + "package", p);
+        py.version = py.package.substr(std::string("python").size());
+        if (auto n = t.get("packages"))
+            for (auto& p : strings_at(*n, prefix + "packages")) {
+                if (auto problem = package_problem(p); !problem.empty()) fail(n->source(), prefix + "packages", problem);
+                py.packages.push_back(p);
+            }
+        if (auto n = t.get("base_image")) {
+            py.base_image = string_at(*n, prefix + "base_image", 255);
+            if (auto p = image_reference_problem(py.base_image); !p.empty()) fail(n->source(), prefix + "base_image", p);
+        }
     }
 
     void load_profile(const std::string& name, const toml::table& t, Profile& pr) const {

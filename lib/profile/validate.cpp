@@ -61,6 +61,17 @@ std::string package_problem(const std::string& n) {
     return fmt::format("'{}' is not a Debian package name ([a-z0-9][a-z0-9+.-]+)", n);
 }
 
+std::string packaged_python_problem(const std::string& n) {
+    if (full(n, R"(python[23]\.[0-9]{1,2})")) return "";
+    if (n == "python3" || n == "python")
+        return fmt::format("'{}' installs whichever version the release makes its default; name the version's own "
+                           "package, e.g. \"python3.13\"",
+                           n);
+    return fmt::format("'{}' is not a Debian interpreter package: give pythonX.Y (e.g. \"python3.13\"), the package "
+                       "that installs /usr/bin/pythonX.Y",
+                       n);
+}
+
 std::string lto_problem(const std::string& v) {
     if (v == "" || v == "yes" || v == "full" || v == "thin" || v == "no") return "";
     return fmt::format("'{}' is not an LTO mode (true, false, \"yes\", \"no\", \"full\" or \"thin\")", v);

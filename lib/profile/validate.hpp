@@ -20,6 +20,11 @@ std::string shell_word_problem(const std::string& value);
 std::string configure_value_problem(const std::string& option);
 /// A Debian package name (Debian Policy 5.6.7: [a-z0-9][a-z0-9+.-]+).
 std::string package_problem(const std::string& name);
+/// A packaged python's `package`: a Debian package named pythonX.Y (python3.13), the name
+/// Debian gives each interpreter version's package, which installs /usr/bin/pythonX.Y
+/// (Debian Python Policy 1.3). "python3" (the default-version metapackage) is refused: which
+/// version it installs depends on the release, so the build would not know what it builds.
+std::string packaged_python_problem(const std::string& name);
 /// lto: yes | full | thin | no (CPython configure.ac --with-lto=[full|thin|no|yes]).
 std::string lto_problem(const std::string& value);
 /// jit: yes | yes-off | interpreter | no (configure.ac --enable-experimental-jit).

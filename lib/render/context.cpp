@@ -57,12 +57,12 @@ namespace {
 /// The build context of `b` with `more` appended to its Dockerfile and `extra` files added.
 void write_extended_context(const Build& b, const std::string& more, const std::vector<ContextFile>& extra,
                            const std::function<void(const char*, std::size_t)>& sink) {
-    if (b.python.source_path.empty())
+    if (!b.python.is_packaged() && b.python.source_path.empty())
         throw Error(fmt::format("{}: source '{}' is a URL; fetch it first", b.name, b.python.source));
     render::TarWriter tar(sink);
     for (auto& f : render_context_files(b)) tar.add(f.path, f.path == "Dockerfile" ? f.content + more : f.content, f.mode);
     for (auto& f : extra) tar.add(f.path, f.content, f.mode);
-    tar.add_file(context_source_name(b), b.python.source_path, b.python.sha256);
+    if (!b.python.is_packaged()) tar.add_file(context_source_name(b), b.python.source_path, b.python.sha256);
     tar.finish();
 }
 

@@ -50,6 +50,7 @@ std::string exec_form(const std::vector<std::string>& argv) { return nlohmann::j
 }  // namespace
 
 std::string context_source_name(const Build& b) {
+    if (b.python.is_packaged()) return "";
     const std::string& src = b.python.source;
     for (const char* ext : {".tar.xz", ".tar.gz", ".tgz", ".tar.bz2", ".tar.zst"}) {
         std::string e(ext);
@@ -59,7 +60,39 @@ std::string context_source_name(const Build& b) {
     return "Python-" + b.python.version + ".tar.xz";
 }
 
+namespace {
+/// dockerfiles/debian-package.Dockerfile.in for a packaged python: the packages go to apt-get as
+/// exec-form arguments, never through a shell.
+std::string render_package_dockerfile(const Build& b) {
+    std::vector<std::string> packages = {b.python.package};
+    packages.insert(packages.end(), b.python.packages.begin(), b.python.packages.end());
+    auto install = [&](const char* argv0, std::vector<std::string> more) {
+        std::vector<std::string> argv = {"/bin/sh", "-c",
+                                         "apt-get update && apt-get install -y --no-install-recommends \"$@\" "
+                                         "&& rm -rf /var/lib/apt/lists/*",
+                                         argv0};
+        argv.insert(argv.end(), packages.begin(), packages.end());
+        argv.insert(argv.end(), more.begin(), more.end());
+        return exec_form(argv);
+    };
+    std::string words;  // dpkg-query's arguments: Debian package names ([a-z0-9][a-z0-9+.-]+, validated)
+    for (const auto& p : packages) words += (words.empty() ? "" : " ") + p;
+    return substitute(embedded::debian_package_dockerfile,
+                      {{"INSTALL_INSPECT", {install("install-inspect", {"gcc", "libc6-dev", "binutils"})}},
+                       {"INSTALL_RUNTIME", {install("install-runtime", {"ca-certificates"})}},
+                       {"PACKAGE_WORDS", {words}},
+                       {"PACKAGE", {b.python.package}},
+                       {"TEMPLATE_VERSION", {package_template_version()}},
+                       {"BUILD_NAME", {b.name}},
+                       {"PYTHON_VERSION", {b.python.version}},
+                       {"PROFILE", {b.profile}},
+                       {"CONFIG_HASH", {b.config_hash}},
+                       {"BASE_IMAGE", {b.base_image}}});
+}
+}  // namespace
+
 std::string render_dockerfile(const Build& b) {
+    if (b.python.is_packaged()) return render_package_dockerfile(b);
     // After the shared apt layer, each in a RUN of its own: the toolchain the rules table asks for
     // (shared by every build with the same needs), then the profile's own packages.
     auto install = [](const char* comment, const char* argv0, const std::vector<std::string>& packages) {
@@ -125,6 +158,7 @@ std::string shared_stages_text(const Build& b) {
 }
 
 std::vector<ContextFile> render_context_files(const Build& b) {
+    // (a packaged python's context: the same three files; its settings hold no pgo_workload)
     std::vector<ContextFile> files = {{"Dockerfile", render_dockerfile(b), 0644},
                                       {"pymatrix/buildinfo.py", std::string(embedded::buildinfo_py), 0644},
                                       {"pymatrix/pymatrix-launcher.c", std::string(embedded::pymatrix_launcher_c), 0644}};

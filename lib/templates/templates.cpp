@@ -12,6 +12,13 @@ std::string template_version() {
     return v;
 }
 
+std::string package_template_version() {
+    static const std::string v = "pkg1-" + sha256_hex(std::string(embedded::debian_package_dockerfile) +
+                                                      std::string(embedded::buildinfo_py) +
+                                                      std::string(embedded::pymatrix_launcher_c)).substr(0, 12);
+    return v;
+}
+
 const std::vector<PgoWorkload>& pgo_workloads() {
     static const std::vector<PgoWorkload> w = [] {
         std::vector<PgoWorkload> out = {

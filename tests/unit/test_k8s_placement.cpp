@@ -143,17 +143,22 @@ TEST_CASE("the labels NFD gives each fixture's node: NFD.tsv") {
         std::string arch = labels.count(nfd::arch_label) ? labels.at(nfd::arch_label) : "-";
         CHECK_MESSAGE(arch == row.arch, row.file);
         std::vector<std::string> names;
-        for (auto& [k, v] : labels)
+        // (named copies: clang cannot capture a structured binding in doctest's message lambda)
+        for (auto& label : labels) {
+            const std::string k = label.first, v = label.second;
             if (k != nfd::arch_label) {
                 CHECK_MESSAGE(v == "true", row.file << " " << k);
                 names.push_back(k.substr(std::string(nfd::cpuid_label_prefix).size()));
             }
+        }
         CHECK_MESSAGE(joined(names) == (row.labels == "-" ? "" : row.labels), row.file);
         x86 += row.arch == "amd64";
         // legacy NFD: the same without the level labels
         auto legacy = nfd::node_labels(cpu, nfd::Mode::legacy, default_blacklist);
-        for (auto& [k, v] : labels)
+        for (auto& label : labels) {
+            const std::string k = label.first;
             CHECK_MESSAGE(legacy.count(k) == (k.find("X86_64_V") == std::string::npos), row.file << " " << k);
+        }
     }
     CHECK(x86 == 21);
 }

@@ -35,6 +35,7 @@ struct SharedStage {
 
 /// Groups `builds` by shared_stages_text() (render.hpp): builds in one group render byte-identical
 /// build-deps and source stages. Groups are in order of first appearance, builds in matrix order.
+/// A packaged python's build (Python::is_packaged()) has no such stages and is in no group.
 /// Throws nothing for builds that came from expand().
 std::vector<SharedStage> shared_stages(const std::vector<Build>& builds);
 

@@ -27,6 +27,9 @@ inline constexpr const char* build_host_cpu = "io.pymatrix.build-host.cpu";
 /// a profile's pgo_workload that trained PGO: "NAME FILE sha256:HEX" ("worker-pool worker_pool.py
 /// sha256:..."); absent when CPython's default PROFILE_TASK (or the profile's own) trained it
 inline constexpr const char* pgo_workload = "io.pymatrix.pgo.workload";
+/// a packaged python's installed Debian packages, "name=version" space-separated
+/// ("python3.13=3.13.5-2+deb13u5 python3-gdbm=3.13.5-1")
+inline constexpr const char* package = "io.pymatrix.package";
 inline constexpr const char* oci_created = "org.opencontainers.image.created";
 inline constexpr const char* oci_version = "org.opencontainers.image.version";
 }  // namespace label
@@ -44,13 +47,22 @@ struct BuildInfo {
     std::string level;            ///< x86-64 level those features imply ("" on aarch64)
     std::string build_host_cpu;   ///< "VENDOR MODEL" of the machine that compiled it
     std::vector<std::string> missing_modules;  ///< stdlib modules that failed to import
+    /// A packaged python only: the Debian packages installed, "name=version" each
+    /// ("python3.13=3.13.5-2+deb13u5"), from dpkg-query; empty for a source build.
+    std::vector<std::string> packages;
+    /// A packaged python only: the levels in the binary's "x86 ISA needed" GNU property note
+    /// (readelf -n; x86-64 psABI GNU_PROPERTY_X86_ISA_1_NEEDED), e.g. {"x86-64-baseline"}; empty
+    /// when the binary has no such note.
+    std::vector<std::string> elf_isa_needed;
 };
 
-/// Parses the build-info JSON. Throws Error (exit 1) when a required field is absent or mistyped.
+/// Parses the build-info JSON. Throws Error (exit 1) when a required field is absent or mistyped,
+/// or when the binary's "x86 ISA needed" note names a level above the one its compiler flags
+/// imply (the flags would understate what the CPU needs: the labels would lie).
 BuildInfo parse_build_info(const nlohmann::json& doc);
 
 /// The labels a build deserves: io.pymatrix.* from `info` and `build` (io.pymatrix.pgo.workload
-/// only for a build with a pgo_workload), plus
+/// only for a build with a pgo_workload, io.pymatrix.package only for a packaged python), plus
 /// org.opencontainers.image.created (`created`, RFC 3339 UTC) and .version (python version).
 std::map<std::string, std::string> labels_for(const Build& build, const BuildInfo& info,
                                               const std::string& created);

@@ -17,7 +17,7 @@ namespace pymatrix {
 struct Build {
     std::string name;                 ///< "<python key>-<profile>[-<extra axis values>]", e.g. "3.13-opt-v3"
     std::string profile;              ///< profile name
-    Python python;                    ///< the CPython source
+    Python python;                    ///< the CPython source, or the packaged interpreter
     ProfileSettings settings;         ///< the profile's settings with axis overrides applied
     std::map<std::string, std::string> axes;  ///< the matrix combination that produced it
     std::vector<std::string> configure_args;  ///< exact argv after ./configure (no shell): configure_arguments()
@@ -43,7 +43,9 @@ inline constexpr std::size_t max_builds = 100000;
 /// (python, profile, then extra axes), minus every combination that matches an `exclude`
 /// entry on all of that entry's keys; then each `include` entry either extends the matching
 /// combinations with its extra keys or, when it matches none, adds a new combination.
-/// Extra axes override the profile setting of the same name. Each build's configure_args get
+/// Extra axes override the profile setting of the same name. A packaged python's build has no
+/// configure argv and takes no build setting (plan/packaged.hpp, tag "<python key>-<profile>").
+/// Each source build's configure_args get
 /// builder_toolchain()'s assignments appended, its toolchain_packages that function's packages
 /// (and its warnings the function's notes); the config hash covers both, and equals the hash
 /// without them when there are none.
@@ -70,7 +72,7 @@ inline constexpr const char* pgo_workload_mount = "/pymatrix-pgo";
 /// the Dockerfile fails the build without it (make ignores a failing training run).
 inline constexpr const char* pgo_workload_stamp = "pymatrix-pgo-trained";
 
-/// The plan as JSON: {"file":..., "builds":[{name, python:{key,version,source,sha256},
+/// The plan as JSON: {"file":..., "builds":[{name, python (python_json()),
 /// profile, axes, configure_args, cflags, cflags_nodist, ldflags, ldflags_nodist, base_image,
 /// build_packages, toolchain_packages, tags, config_hash, notes, warnings}]}.
 nlohmann::json plan_to_json(const MatrixFile& file, const std::vector<Build>& builds);
@@ -80,10 +82,15 @@ nlohmann::json plan_to_json(const MatrixFile& file, const std::vector<Build>& bu
 /// Throws nothing itself; the stream's state reports write errors.
 void write_plan_json(std::ostream& out, const MatrixFile& file, const std::vector<Build>& builds);
 
+/// A python as in a build's "python" member: {key, version, source, sha256} for a source build,
+/// {key, version, package, packages, base_image} for a packaged one.
+nlohmann::json python_json(const Python& python);
+
 /// One build as in plan_to_json()'s "builds" array.
 nlohmann::json build_to_json(const Build& build);
 
-/// Checks every build against its own source, before anything is built: reads the facts of
+/// Checks every source build against its own source, before anything is built (a packaged
+/// python's build has none and is skipped): reads the facts of
 /// build.python.source_path (read_source_facts of pymatrix/cpython.hpp, cached by sha256), then
 ///  - the declared version must equal PY_VERSION
 ///    (else ConfigError at build.python.where, key "pythons.<key>.version");

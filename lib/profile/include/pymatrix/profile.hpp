@@ -12,15 +12,33 @@
 
 namespace pymatrix {
 
-/// A CPython source: `[pythons.KEY]` in the TOML file.
+/// A python: `[pythons.KEY]` in the TOML file. Either a CPython source that pymatrix builds
+/// (`version`, `source`, `sha256`), or a distribution's packaged interpreter (`package`, with
+/// optional `packages` and `base_image`) that pymatrix installs into a thin image: is_packaged().
 struct Python {
-    std::string key;          ///< the table key, used in build names ("3.13")
-    std::string version;      ///< full version, "3.13.5" (X.Y.Z, optionally with a pre-release suffix)
+    std::string key;          ///< the table key, used in build names ("3.13", "3.13-debian")
+    /// A source build: the full version, "3.13.5" (X.Y.Z, optionally with a pre-release suffix).
+    /// A packaged one: "X.Y" taken from the package name (python3.13 -> "3.13"); the exact
+    /// version is read back from the interpreter after the build (label io.pymatrix.python.version).
+    std::string version;
     std::string source;       ///< as written: a path relative to the TOML file, or an http(s)/file URL
     std::filesystem::path source_path;  ///< absolute local path when `source` is a path, else empty
     std::string sha256;       ///< 64 lowercase hex digits of the tarball
+    /// A Debian package that installs /usr/bin/pythonX.Y ("python3.13"; it must be named
+    /// pythonX.Y), or "" for a source build.
+    std::string package;
+    /// More Debian packages installed beside `package`: stdlib modules Debian ships apart
+    /// ("python3-gdbm" for dbm.gnu, "python3.13-venv" for ensurepip).
+    std::vector<std::string> packages;
+    /// FROM of a packaged python's image ("debian:trixie-slim"): the distribution release whose
+    /// package is installed; "" = the profile's base_image, else defaults.base_image.
+    std::string base_image;
     SourcePosition where;     ///< position of the table, for later error messages
-    std::map<std::string, SourcePosition> key_where;  ///< "version", "source", "sha256" -> where written
+    /// "version", "source", "sha256", "package", "packages", "base_image" -> where written
+    std::map<std::string, SourcePosition> key_where;
+
+    /// Whether this python is a distribution package (`package` given) rather than a source build.
+    bool is_packaged() const { return !package.empty(); }
 };
 
 /// Build settings of one profile, after `extends` is resolved. Empty/unset means "not given".
@@ -102,6 +120,8 @@ struct MatrixFile {
 };
 
 /// Loads and validates a matrix file (toml++). Resolves `extends` and relative source paths.
+/// A python table holds either version + source + sha256 or package (+ packages, base_image):
+/// a mix, or a package not named pythonX.Y, is a ConfigError at the offending key.
 /// Throws ConfigError (exit 2) for: TOML syntax errors, unknown keys (with "did you mean"),
 /// wrong value types, invalid values (sha256, version, package names, image references,
 /// values with control characters), unknown profile or python in the matrix, extends cycles.

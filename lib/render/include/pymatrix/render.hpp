@@ -31,7 +31,11 @@ struct ContextFile {
 /// (comment "# the toolchain the rules table requires ...", argv[0] of the shell
 /// "install-toolchain") and then one installing build.build_packages ("install-build-packages");
 /// each RUN is left out when its list is empty, so a build with neither renders the template's
-/// stage unchanged. Throws nothing for a Build that came from expand().
+/// stage unchanged. A packaged python's build (Python::is_packaged()) renders
+/// dockerfiles/debian-package.Dockerfile.in instead (stages inspect, launcher, runtime): apt-get
+/// installs python.package and python.packages (exec-form arguments) into python.base_image;
+/// its stdlib check, launcher and build-info are those of a source build.
+/// Throws nothing for a Build that came from expand().
 std::string render_dockerfile(const Build& build);
 
 /// The `build-deps` and `source` stages of render_dockerfile(build), verbatim: from the line
@@ -42,7 +46,8 @@ std::string render_dockerfile(const Build& build);
 std::string shared_stages_text(const Build& build);
 
 /// Name of the source tarball inside the build context, e.g. "Python-3.13.5.tar.xz"
-/// (extension taken from the source path: .tar.xz, .tar.gz, .tgz, .tar.bz2, .tar.zst).
+/// (extension taken from the source path: .tar.xz, .tar.gz, .tar.bz2, .tgz, .tar.zst); "" for a
+/// packaged python, whose context holds no tarball.
 std::string context_source_name(const Build& build);
 
 /// The small files of the context: Dockerfile, pymatrix/buildinfo.py and pymatrix/pymatrix-launcher.c
@@ -60,7 +65,7 @@ std::vector<std::filesystem::path> write_build_dirs(const std::vector<Build>& bu
                                                     const std::filesystem::path& out_dir);
 
 /// Writes the build context of `build` as an uncompressed tar (libarchive, ustar/pax) to
-/// `sink`, called with chunks of bytes; the tarball is read from build.python.source_path and
+/// `sink`, called with chunks of bytes; the tarball (none for a packaged python) is read from build.python.source_path and
 /// its sha256 verified while streaming. Throws Error if the source is missing, unreadable, or
 /// its sha256 differs (the stream is then incomplete; the receiver must discard it).
 void write_build_context(const Build& build,

@@ -1,4 +1,4 @@
-// pymatrix/templates.hpp: the files of dockerfiles/ (the Dockerfile template, the in-image
+// pymatrix/templates.hpp: the files of dockerfiles/ (the Dockerfile templates, the in-image
 // build-info script, the ISA launcher's C source, the PGO training driver) and of workloads/,
 // embedded at build time by cmake/embed_files.cmake; the template version every config hash
 // carries; the bundled workloads a profile's pgo_workload may name. Throws nothing.
@@ -12,6 +12,7 @@ namespace pymatrix {
 
 namespace embedded {
 extern const std::string_view cpython_dockerfile;  ///< dockerfiles/cpython.Dockerfile.in
+extern const std::string_view debian_package_dockerfile;  ///< dockerfiles/debian-package.Dockerfile.in
 extern const std::string_view buildinfo_py;        ///< dockerfiles/buildinfo.py
 extern const std::string_view pymatrix_launcher_c; ///< dockerfiles/pymatrix-launcher.c
 extern const std::string_view pgo_train_py;        ///< dockerfiles/pgo_train.py
@@ -42,5 +43,11 @@ const PgoWorkload* find_pgo_workload(const std::string& name);
 /// dockerfiles/ files (a workload's own files count only in the hash of a build trained on it). Part of every config hash, so a change to how images
 /// are built changes every tag that names a config hash.
 std::string template_version();
+
+/// Version of the packaged-python template (dockerfiles/debian-package.Dockerfile.in): "pkg1-"
+/// and the first 12 hex digits of the SHA-256 of that template, buildinfo.py and the launcher's
+/// source. Part of every packaged python's config hash, as template_version() is of a source
+/// build's.
+std::string package_template_version();
 
 }  // namespace pymatrix
