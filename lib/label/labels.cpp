@@ -62,7 +62,7 @@ std::map<std::string, std::string> labels_for(const Build& b, const BuildInfo& i
         {label::oci_version, i.python_version},
     };
     // the Dockerfile failed the build unless the workload ran to its end, so this is what trained it
-    if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload))
+    if (const PgoWorkload* w = pgo_workload_of(b.settings))
         out[label::pgo_workload] = w->name + " " + w->file + " sha256:" + w->sha256;
     if (b.python.is_packaged()) out[label::package] = util::join(i.packages, " ");
     return out;

@@ -38,7 +38,7 @@ void apply_override(ProfileSettings& s, const std::string& key, const std::strin
     else if (key == "ldflags_nodist") s.ldflags_nodist = v;
     else if (key == "march") s.march = v;
     else if (key == "profile_task") s.profile_task = v;
-    else if (key == "pgo_workload") s.pgo_workload = v;
+    else if (key == "pgo_workload") s.pgo_workload = v, s.pgo_workload_files.reset();  // a bundled one
     else if (key == "base_image") s.base_image = v;
     else if (key == "keep_cflags") s.keep_cflags = v == "true";
     else if (key == "compiler") s.compiler = v;
@@ -114,7 +114,7 @@ void plan_source_build(Build& b, const Defaults& defaults) {
                             {"base_image", b.base_image}, {"profile", settings_json(b.settings)},
                             {"configure_args", b.configure_args}, {"template", template_version()}};
     if (!b.toolchain_packages.empty()) canon["toolchain_packages"] = b.toolchain_packages;
-    if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload))  // its files, byte for byte
+    if (const PgoWorkload* w = pgo_workload_of(b.settings))  // its files, byte for byte
         canon["pgo_workload_sha256"] = w->sha256;
     b.config_hash = sha256_hex(canon.dump());
 }
@@ -135,7 +135,7 @@ std::vector<std::string> configure_arguments(const ProfileSettings& s) {
     if (!s.ldflags.empty()) a.push_back("LDFLAGS=" + s.ldflags);
     if (!s.ldflags_nodist.empty()) a.push_back("LDFLAGS_NODIST=" + s.ldflags_nodist);
     if (s.profile_task) a.push_back("PROFILE_TASK=" + *s.profile_task);
-    if (const PgoWorkload* w = find_pgo_workload(s.pgo_workload)) {
+    if (const PgoWorkload* w = pgo_workload_of(s)) {
         std::string task = std::string(pgo_workload_mount) + "/pgo_train.py " + pgo_workload_stamp + " " +
                            pgo_workload_mount + "/" + w->file;
         for (const auto& arg : w->args) task += " " + arg;

@@ -4,6 +4,7 @@
 #include "pymatrix/templates.hpp"
 #include "pymatrix/tags.hpp"
 #include "validate.hpp"
+#include "pgo_workload_dir.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -28,6 +29,7 @@ const std::vector<std::string> kSettingKeys = {
 
 struct Loader {
     std::string file;
+    std::filesystem::path base;  ///< the TOML file's directory: relative paths start here
 
     SourcePosition pos(const toml::source_region& r) const {
         return SourcePosition{file, static_cast<unsigned>(r.begin.line), static_cast<unsigned>(r.begin.column)};
@@ -128,13 +130,17 @@ struct Loader {
             if (s.profile_task->find_first_not_of(" \t") == std::string::npos)
                 fail(v.source(), key, "an empty profile_task silently disables PGO (the training run would run nothing); "
                                       "remove the key to use CPython's default");
+        } else if (k == "pgo_workload" && v.is_table()) {
+            load_pgo_workload_dir(s, *v.as_table(), key);
         } else if (k == "pgo_workload") {
             s.pgo_workload = string_at(v, key);
+            s.pgo_workload_files.reset();
             if (!find_pgo_workload(s.pgo_workload)) {
                 std::vector<std::string> names;
                 for (const auto& w : pgo_workloads()) names.push_back(w.name);
-                fail(v.source(), key, fmt::format("unknown workload '{}': the bundled ones are {}", s.pgo_workload,
-                                                  util::join(names, ", ")));
+                fail(v.source(), key, fmt::format("unknown workload '{}': the bundled ones are {}, or give your own "
+                                                  "as {{ dir = \"DIR\", script = \"FILE\" }}",
+                                                  s.pgo_workload, util::join(names, ", ")));
             }
         } else if (k == "march") {
             s.march = string_at(v, key);
@@ -153,6 +159,27 @@ struct Loader {
             else if (k == "ldflags") s.ldflags = val;
             else if (k == "ldflags_nodist") s.ldflags_nodist = val;
         }
+    }
+
+    /// `pgo_workload = { dir = "DIR", script = "FILE", args = ["..."] }`: DIR's files, read now.
+    void load_pgo_workload_dir(ProfileSettings& s, const toml::table& t, const std::string& key) const {
+        check_keys(t, key + ".", {"dir", "script", "args"});
+        for (const char* required : {"dir", "script"})
+            if (!t.get(required)) fail(t.source(), key + "." + required, "missing required key");
+        const std::string dir = string_at(*t.get("dir"), key + ".dir", 255);
+        const std::string script = string_at(*t.get("script"), key + ".script", 255);
+        std::vector<std::string> args;
+        if (auto n = t.get("args")) {
+            args = strings_at(*n, key + ".args");
+            for (const auto& a : args)  // PROFILE_TASK reaches make's shell, as profile_task does
+                if (auto p = shell_word_problem(a); !p.empty()) fail(n->source(), key + ".args", p);
+        }
+        try {
+            s.pgo_workload_files = std::make_shared<const PgoWorkload>(read_pgo_workload_dir(base, dir, script, args));
+        } catch (const WorkloadDirProblem& e) {
+            fail(t.get(e.key)->source(), key + "." + e.key, e.what());
+        }
+        s.pgo_workload = s.pgo_workload_files->name;
     }
 
     void load_defaults(const toml::table& t, Defaults& d) const {
@@ -378,7 +405,7 @@ struct Loader {
 };
 
 MatrixFile parse_and_load(const std::string& text, const std::string& display, const std::filesystem::path& path) {
-    Loader loader{display};
+    Loader loader{display, path.parent_path()};
     toml::table root;
     try {
         root = toml::parse(text, display);
@@ -391,6 +418,11 @@ MatrixFile parse_and_load(const std::string& text, const std::string& display, c
 }  // namespace
 
 const std::vector<std::string>& profile_setting_keys() { return kSettingKeys; }
+
+const PgoWorkload* pgo_workload_of(const ProfileSettings& settings) {
+    if (settings.pgo_workload_files) return settings.pgo_workload_files.get();
+    return find_pgo_workload(settings.pgo_workload);
+}
 
 MatrixFile load_matrix_file(const std::filesystem::path& path) {
     std::error_code ec;

@@ -162,9 +162,9 @@ std::vector<ContextFile> render_context_files(const Build& b) {
     std::vector<ContextFile> files = {{"Dockerfile", render_dockerfile(b), 0644},
                                       {"pymatrix/buildinfo.py", std::string(embedded::buildinfo_py), 0644},
                                       {"pymatrix/pymatrix-launcher.c", std::string(embedded::pymatrix_launcher_c), 0644}};
-    if (const PgoWorkload* w = find_pgo_workload(b.settings.pgo_workload)) {
+    if (const PgoWorkload* w = pgo_workload_of(b.settings)) {
         files.push_back({"pymatrix/pgo-workload/pgo_train.py", std::string(embedded::pgo_train_py), 0644});
-        files.push_back({"pymatrix/pgo-workload/" + w->file, std::string(w->text), 0644});
+        for (const auto& [path, content] : w->files) files.push_back({"pymatrix/pgo-workload/" + path, content, 0644});
     }
     return files;
 }

@@ -22,9 +22,10 @@ std::string package_template_version() {
 const std::vector<PgoWorkload>& pgo_workloads() {
     static const std::vector<PgoWorkload> w = [] {
         std::vector<PgoWorkload> out = {
-            {"kernels", "kernels.py", embedded::workload_kernels_py, {"--duration", "30"}, ""},
-            {"worker-pool", "worker_pool.py", embedded::workload_worker_pool_py, {"--duration", "30"}, ""}};
-        for (auto& workload : out) workload.sha256 = sha256_hex(std::string(workload.text));
+            {"kernels", "kernels.py", {{"kernels.py", std::string(embedded::workload_kernels_py)}}, {"--duration", "30"}, ""},
+            {"worker-pool", "worker_pool.py", {{"worker_pool.py", std::string(embedded::workload_worker_pool_py)}},
+             {"--duration", "30"}, ""}};
+        for (auto& workload : out) workload.sha256 = sha256_hex(workload.files.front().second);
         return out;
     }();
     return w;

@@ -29,6 +29,36 @@ assert_eq 2 "$rc" "a PGO workload without pgo exits 2"
 assert_eq "pymatrix: $TMP/workload-no-pgo.toml:6:16: profiles.default.pgo_workload: pgo_workload = \"kernels\" trains PGO, and this build has pgo = false: set pgo = true (--enable-optimizations)" \
     "$err" "named at its file:line:column and key"
 
+# a PGO workload directory of the user's: its files in the generated context, PROFILE_TASK in the
+# plan; a script that is not in it named at file:line:key
+mkdir -p "$TMP/svc/pgo-train/lib"
+printf 'import lib.jobs\nlib.jobs.run()\n' >"$TMP/svc/pgo-train/train.py"
+printf 'def run():\n    pass\n' >"$TMP/svc/pgo-train/lib/jobs.py"
+cat >"$TMP/svc/m.toml" <<EOF
+[pythons."3.13"]
+version = "3.13.5"
+source = "$REPO/sources/Python-3.13.5.tar.xz"
+sha256 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
+[profiles.pgo-svc]
+pgo = true
+pgo_workload = { dir = "pgo-train", script = "train.py", args = ["--rounds", "3"] }
+[matrix]
+python = ["3.13"]
+profile = ["pgo-svc"]
+EOF
+run "$PYMATRIX" plan "$TMP/svc/m.toml"
+assert_contains "$out" "'PROFILE_TASK=/pymatrix-pgo/pgo_train.py pymatrix-pgo-trained /pymatrix-pgo/train.py --rounds 3'" \
+    "the plan trains on the directory's script"
+run "$PYMATRIX" generate "$TMP/svc/m.toml" -o "$TMP/svc/gen"
+assert_eq 0 "$rc" "generate with a workload directory ($err)"
+assert_eq "lib/jobs.py pgo_train.py train.py" \
+    "$(cd "$TMP/svc/gen/3.13-pgo-svc/pymatrix/pgo-workload" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ' | sed 's/ $//')" \
+    "its files and the driver in the context"
+sed -i 's/script = "train.py"/script = "main.py"/' "$TMP/svc/m.toml"
+run "$PYMATRIX" plan "$TMP/svc/m.toml"
+assert_eq "2|pymatrix: $TMP/svc/m.toml:7:46: profiles.pgo-svc.pgo_workload.script: 'main.py' is not a file of $TMP/svc/pgo-train" \
+    "$rc|$err" "a script not in the directory: exit 2 at file:line:key"
+
 run "$PYMATRIX" generate "$TMP/unknown-key.toml" -o "$TMP/gen-bad"
 assert_eq 2 "$rc" "generate of a bad file exits 2"
 [[ ! -e "$TMP/gen-bad" ]] || fail "generate wrote output for a bad file"

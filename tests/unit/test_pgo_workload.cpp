@@ -65,7 +65,8 @@ TEST_CASE("pgo_workload errors name the file, line and key") {
         auto e = error_of([] { load_matrix_string(kFile + "[profiles.x]\npgo = true\npgo_workload = \"my-service\"\n", "m.toml"); });
         CHECK(e.key() == "profiles.x.pgo_workload");
         CHECK(e.where().line == 12);
-        CHECK(e.reason() == "unknown workload 'my-service': the bundled ones are kernels, worker-pool");
+        CHECK(e.reason() == "unknown workload 'my-service': the bundled ones are kernels, worker-pool, or give your "
+                            "own as { dir = \"DIR\", script = \"FILE\" }");
     }
     SUBCASE("without pgo") {
         auto e = error_of([] {

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "pymatrix/error.hpp"
+#include "pymatrix/templates.hpp"
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,11 +57,15 @@ struct ProfileSettings {
     std::string ldflags_nodist;               ///< LDFLAGS_NODIST=...
     std::string march;                        ///< appended to CFLAGS_NODIST as -march=VALUE
     std::optional<std::string> profile_task;  ///< PROFILE_TASK=... (the PGO training command)
-    /// "" (not given) or a bundled workload ("worker-pool", "kernels"; pymatrix/templates.hpp
-    /// pgo_workloads()) that the PGO training run executes instead of PROFILE_TASK's default
-    /// regrtest subset: PROFILE_TASK=/pymatrix-pgo/pgo_train.py ... on configure's argv. Needs
-    /// pgo = true; not together with profile_task (plan/expand.cpp refuses both).
+    /// "" (not given), a bundled workload ("worker-pool", "kernels"; pymatrix/templates.hpp
+    /// pgo_workloads()), or "dir:<dir>" for a directory of the user's (pgo_workload_files holds
+    /// it), that the PGO training run executes instead of PROFILE_TASK's default regrtest subset:
+    /// PROFILE_TASK=/pymatrix-pgo/pgo_train.py ... on configure's argv. Needs pgo = true; not
+    /// together with profile_task (plan/expand.cpp refuses both).
     std::string pgo_workload;
+    /// `pgo_workload = { dir = "DIR", script = "FILE", args = [...] }`: the directory's files as
+    /// the loader read them (DIR relative to the TOML file); empty for a bundled workload.
+    std::shared_ptr<const PgoWorkload> pgo_workload_files;
     bool keep_cflags = false;                 ///< true: -march/-mtune/-flto/-I/-L stay in cflags/ldflags
     /// The C compiler: "" (not given) or "gcc" = the base image's cc (no CC= is passed); "clang"
     /// or "clang-N" = CC=clang-N on configure's argv, whose packages and LLVM tools the rules
@@ -129,6 +135,10 @@ MatrixFile load_matrix_file(const std::filesystem::path& path);
 
 /// Same, from TOML text; `display_path` names the file in messages and anchors relative paths.
 MatrixFile load_matrix_string(const std::string& toml_text, const std::filesystem::path& display_path);
+
+/// The workload a build's PGO training runs: settings.pgo_workload_files when set, else the bundled
+/// workload named settings.pgo_workload, else nullptr.
+const PgoWorkload* pgo_workload_of(const ProfileSettings& settings);
 
 /// Profile keys that a matrix axis or include entry may override (march, pgo, lto, ...).
 const std::vector<std::string>& profile_setting_keys();

@@ -53,8 +53,8 @@ std::string context_source_name(const Build& build);
 /// The small files of the context: Dockerfile, pymatrix/buildinfo.py and pymatrix/pymatrix-launcher.c
 /// (the C source of the launcher that stands in for the interpreter and refuses an unfit CPU,
 /// compiled in the Dockerfile's `launcher` stage), and for a build with a pgo_workload
-/// pymatrix/pgo-workload/pgo_train.py plus the workload's file (mounted for the make step); not
-/// the tarball.
+/// pymatrix/pgo-workload/pgo_train.py plus the workload's files, each under its relative path
+/// (mounted for the make step); not the tarball.
 std::vector<ContextFile> render_context_files(const Build& build);
 
 /// Writes one directory per build under `out_dir` (DIR/<name>/Dockerfile and

@@ -21,13 +21,21 @@ extern const std::string_view workload_worker_pool_py;  ///< workloads/worker_po
 extern const std::string_view workload_kernels_py;      ///< workloads/kernels.py
 }  // namespace embedded
 
-/// A bundled workload as a PGO training run (a profile's `pgo_workload`).
+/// A workload as a PGO training run (a profile's `pgo_workload`): a bundled one, or the files of
+/// a directory of the user's (`pgo_workload = { dir = ..., script = ... }`, read by the loader).
 struct PgoWorkload {
-    std::string name;                ///< "worker-pool" or "kernels", as the profile names it
-    std::string file;                ///< its file in workloads/ and in the build context: "worker_pool.py"
-    std::string_view text;           ///< the file's content
+    /// "worker-pool" or "kernels" as the profile names a bundled one; "dir:<dir as written>" for a
+    /// directory of the user's
+    std::string name;
+    std::string file;                ///< the script the training run executes, relative: "worker_pool.py"
+    /// Every file of the workload: path relative to the workload's root ('/'-separated) and
+    /// content. A bundled workload has one, `file`; a directory has its regular files, sorted.
+    std::vector<std::pair<std::string, std::string>> files;
     std::vector<std::string> args;   ///< the training run's arguments: {"--duration", "30"}
-    std::string sha256;              ///< SHA-256 of `text`, 64 lowercase hex digits (config hash, label)
+    /// 64 lowercase hex digits (config hash, label): a bundled workload's is the SHA-256 of its one
+    /// file; a directory's the SHA-256 of the lines "<sha256 of content>  <path>\n" (sha256sum's
+    /// format) of its files in path order, so any file's content or name changes it.
+    std::string sha256;
 };
 
 /// The bundled workloads a profile's pgo_workload may name, in name order: "kernels"
