@@ -17,6 +17,9 @@
 #   PYMATRIX_DOCKERD_LOG      its log (default: /var/log/pymatrix-dockerd.log)
 #   PYMATRIX_HUB_DIR          the Docker Hub stand-in's directory (default: /var/lib/pymatrix/hub)
 #   PYMATRIX_HUB_PORT         its port on 127.0.0.1 (default: 5555)
+#   PYMATRIX_EXTRA_SUITES     more Debian suites the hub serves as debian:<suite>-slim, e.g. "sid"
+#                             for sid's python3.14/python3.15 packages (matrices/yardsticks.toml);
+#                             none by default: no test needs them
 # Stop the engine and the hub with scripts/stop-engine.sh.
 set -euo pipefail
 
@@ -34,6 +37,8 @@ HUB_MIRROR=http://$HUB
 # the bases the hub serves as library/debian:<suite>-slim (bookworm for the quick start,
 # trixie for newer toolchains); BASE_IMAGE is the one the smoke build uses
 BASE_SUITES=(bookworm trixie)
+read -r -a extra_suites <<<"${PYMATRIX_EXTRA_SUITES:-}"
+BASE_SUITES+=("${extra_suites[@]}")
 BASE_IMAGE=debian:bookworm-slim
 DOCKERD_WAIT=60
 
@@ -285,6 +290,13 @@ debootstrap_image() {
   info "debootstrap --variant=minbase $suite from $MIRROR (log: $APT_LOG)"
   logged debootstrap --variant=minbase "$suite" "$rootfs" "$MIRROR"
   printf 'deb %s %s main\n' "$MIRROR" "$suite" >"$rootfs/etc/apt/sources.list"
+  if [[ $suite == sid || $suite == unstable ]]; then
+    # This machine's mirror serves a sid Release file past its Valid-Until date (apt: "is
+    # expired"); Docker Hub's debian:sid-slim meets a fresh one. The stand-in is told so, the
+    # product is not.
+    printf '// pymatrix test world: this mirror'"'"'s sid Release file is past its Valid-Until\nAcquire::Check-Valid-Until "false";\n' \
+      >"$rootfs/etc/apt/apt.conf.d/99pymatrix-sid-valid-until"
+  fi
   rm -f "$rootfs/etc/apt/sources.list.d/debian.sources"
   # Host specifics and caches do not belong in the image.
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
