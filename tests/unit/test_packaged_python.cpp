@@ -3,6 +3,8 @@
 // the io.pymatrix.package label.
 #include <doctest/doctest.h>
 
+#include "config_error_of.hpp"
+
 #include "pymatrix/labels.hpp"
 #include "pymatrix/render.hpp"
 
@@ -28,17 +30,6 @@ pgo = true
 
 std::vector<Build> builds_of(const std::string& more) { return expand(load_matrix_string(kFile + more, "m.toml")); }
 
-template <class F>
-ConfigError error_of(F&& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e;
-    }
-    FAIL("no ConfigError");
-    return ConfigError({}, "", "");
-}
-
 const std::string kDistro = "[matrix]\npython = [\"3.13-debian\"]\nprofile = [\"distro\"]\n";
 }  // namespace
 
@@ -56,7 +47,7 @@ TEST_CASE("a packaged python loads with its version from the package name") {
 
 TEST_CASE("packaged python errors name the file, line and key") {
     auto py = [](const std::string& body) {
-        return error_of([&] { load_matrix_string("[pythons.d]\n" + body, "m.toml"); });
+        return config_error_of([&] { load_matrix_string("[pythons.d]\n" + body, "m.toml"); });
     };
     SUBCASE("a source key beside package") {
         auto e = py("package = \"python3.13\"\nsha256 = \"93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640\"\n");
@@ -91,7 +82,7 @@ TEST_CASE("packaged python errors name the file, line and key") {
 
 TEST_CASE("a packaged python refuses every build setting, each at its own line") {
     SUBCASE("a profile setting") {
-        auto e = error_of([] { builds_of("[matrix]\npython = [\"3.13-debian\"]\nprofile = [\"pgo\"]\n"); });
+        auto e = config_error_of([] { builds_of("[matrix]\npython = [\"3.13-debian\"]\nprofile = [\"pgo\"]\n"); });
         CHECK(e.key() == "profiles.pgo.pgo");
         CHECK(e.where().line == 12);
         CHECK(e.reason() == "python '3.13-debian' is the distribution's package python3.13, compiled by the "
@@ -99,12 +90,12 @@ TEST_CASE("a packaged python refuses every build setting, each at its own line")
                             "settings, or exclude the combination");
     }
     SUBCASE("an axis") {
-        auto e = error_of([] { builds_of(kDistro + "march = [\"x86-64-v3\"]\n"); });
+        auto e = config_error_of([] { builds_of(kDistro + "march = [\"x86-64-v3\"]\n"); });
         CHECK(e.key() == "matrix");
         CHECK(e.reason().find("march = x86-64-v3 does not apply to it") != std::string::npos);
     }
     SUBCASE("another base image") {
-        auto e = error_of([] {
+        auto e = config_error_of([] {
             builds_of("[profiles.sid]\nbase_image = \"debian:sid-slim\"\n[matrix]\npython = [\"3.13-debian\"]\n"
                       "profile = [\"sid\"]\n");
         });

@@ -2,6 +2,8 @@
 // config hash, the Dockerfile's mount and check, the context files, and the label.
 #include <doctest/doctest.h>
 
+#include "config_error_of.hpp"
+
 #include "pymatrix/hash.hpp"
 #include "pymatrix/labels.hpp"
 #include "pymatrix/render.hpp"
@@ -25,17 +27,6 @@ pgo_workload = "worker-pool"
 
 std::vector<Build> builds_of(const std::string& profiles_and_matrix) {
     return expand(load_matrix_string(kFile + profiles_and_matrix, "m.toml"));
-}
-
-template <class F>
-ConfigError error_of(F&& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e;
-    }
-    FAIL("no ConfigError");
-    return ConfigError({}, "", "");
 }
 
 const std::string kTask =
@@ -62,14 +53,14 @@ TEST_CASE("pgo_workload as a matrix axis names each build") {
 
 TEST_CASE("pgo_workload errors name the file, line and key") {
     SUBCASE("an unknown workload") {
-        auto e = error_of([] { load_matrix_string(kFile + "[profiles.x]\npgo = true\npgo_workload = \"my-service\"\n", "m.toml"); });
+        auto e = config_error_of([] { load_matrix_string(kFile + "[profiles.x]\npgo = true\npgo_workload = \"my-service\"\n", "m.toml"); });
         CHECK(e.key() == "profiles.x.pgo_workload");
         CHECK(e.where().line == 12);
         CHECK(e.reason() == "unknown workload 'my-service': the bundled ones are kernels, worker-pool, or give your "
                             "own as { dir = \"DIR\", script = \"FILE\" }");
     }
     SUBCASE("without pgo") {
-        auto e = error_of([] {
+        auto e = config_error_of([] {
             builds_of("[profiles.x]\npgo_workload = \"kernels\"\n[matrix]\npython = [\"3.13\"]\nprofile = [\"x\"]\n");
         });
         CHECK(e.key() == "profiles.x.pgo_workload");
@@ -78,7 +69,7 @@ TEST_CASE("pgo_workload errors name the file, line and key") {
                             "(--enable-optimizations)");
     }
     SUBCASE("with profile_task") {
-        auto e = error_of([] {
+        auto e = config_error_of([] {
             builds_of("[profiles.x]\nextends = \"pgo-wp\"\nprofile_task = \"-m test --pgo\"\n"
                       "[matrix]\npython = [\"3.13\"]\nprofile = [\"x\"]\n");
         });

@@ -2,6 +2,8 @@
 // reads, its errors at file:line:key, PROFILE_TASK, the context files, the hash and the label.
 #include <doctest/doctest.h>
 
+#include "config_error_of.hpp"
+
 #include "pymatrix/hash.hpp"
 #include "pymatrix/labels.hpp"
 #include "pymatrix/render.hpp"
@@ -39,13 +41,7 @@ struct Workspace {
                "\n[matrix]\npython = [\"3.13\"]\nprofile = [\"pgo-mine\"]\n";  // pgo_workload on line 7
     }
     ConfigError error(const std::string& workload) const {
-        try {
-            builds(workload);
-        } catch (const ConfigError& e) {
-            return e;
-        }
-        FAIL("no ConfigError");
-        return ConfigError({}, "", "");
+        return config_error_of([&] { builds(workload); });
     }
 };
 
