@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace po = boost::program_options;
 
@@ -67,6 +68,12 @@ int cmd_inspect(const Args& args) {
                                    {"features", features}}},
                           {"build_host_cpu", labels.value(label::build_host_cpu, "")},
                           {"created", labels.value(label::oci_created, "")}};
+        if (labels.contains(label::package)) {  // a packaged python: its Debian packages, "name=version" each
+            std::vector<std::string> packages;
+            std::istringstream words(labels.value(label::package, ""));
+            for (std::string w; words >> w;) packages.push_back(w);
+            out["decoded"]["packages"] = packages;
+        }
     }
     if (format == "json") {
         std::cout << out.dump(2) << '\n';

@@ -27,6 +27,10 @@ packages=$(label "$IMAGE" io.pymatrix.package)
 assert_contains "$packages" "python3.13=3.13.5-" "the package and its Debian version"
 assert_contains "$packages" "python3-gdbm=" "the extra package"
 assert_eq "distro" "$(label "$IMAGE" io.pymatrix.profile)" "the profile"
+run "$PYMATRIX" inspect "$IMAGE" --format json
+assert_eq "$(tr ' ' '\n' <<<"$packages" | python3 -c 'import json, sys; print(json.dumps(sys.stdin.read().split()))')" \
+    "$(python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["decoded"]["packages"]))' <<<"$out")" \
+    "inspect decodes the packages"
 assert_eq "x86-64-baseline" "$(in_image "$IMAGE" cat /usr/local/share/pymatrix/elf-isa-needed.txt)" \
     "the binary's x86 ISA needed note"
 assert_contains "$(in_image "$IMAGE" python3 -c 'import sys; print(sys.version)')" "[GCC 14." "compiled by Debian with GCC 14"
