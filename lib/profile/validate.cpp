@@ -62,7 +62,7 @@ std::string package_problem(const std::string& n) {
 }
 
 std::string packaged_python_problem(const std::string& n) {
-    if (full(n, R"(python[23]\.[0-9]{1,2})")) return "";
+    if (full(n, R"(python3\.[0-9]{1,2})")) return "";
     if (n == "python3" || n == "python")
         return fmt::format("'{}' installs whichever version the release makes its default; name the version's own "
                            "package, e.g. \"python3.13\"",

@@ -22,7 +22,7 @@ std::string configure_value_problem(const std::string& option);
 std::string package_problem(const std::string& name);
 /// A packaged python's `package`: a Debian package named pythonX.Y (python3.13), the name
 /// Debian gives each interpreter version's package, which installs /usr/bin/pythonX.Y
-/// (Debian Python Policy 1.3). "python3" (the default-version metapackage) is refused: which
+/// (Debian Python Policy 1.3); Python 3 only. "python3" (the default-version metapackage) is refused: which
 /// version it installs depends on the release, so the build would not know what it builds.
 std::string packaged_python_problem(const std::string& name);
 /// lto: yes | full | thin | no (CPython configure.ac --with-lto=[full|thin|no|yes]).

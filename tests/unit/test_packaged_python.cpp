@@ -63,9 +63,11 @@ TEST_CASE("packaged python errors name the file, line and key") {
                             "own package, e.g. \"python3.13\"");
     }
     SUBCASE("not an interpreter package") {
-        auto e = py("package = \"python3-numpy\"\n");
-        CHECK(e.key() == "pythons.d.package");
-        CHECK(e.reason().find("is not a Debian interpreter package") != std::string::npos);
+        for (const char* name : {"python3-numpy", "python2.7", "python3.13-venv"}) {
+            auto e = py(std::string("package = \"") + name + "\"\n");
+            CHECK(e.key() == "pythons.d.package");
+            CHECK(e.reason().find("is not a Debian interpreter package") != std::string::npos);
+        }
     }
     SUBCASE("a bad extra package") {
         auto e = py("package = \"python3.13\"\npackages = [\"Python3-GDBM\"]\n");

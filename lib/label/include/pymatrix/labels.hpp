@@ -25,7 +25,8 @@ inline constexpr const char* isa_features = "io.pymatrix.isa.features";
 inline constexpr const char* isa_march = "io.pymatrix.isa.march";
 inline constexpr const char* build_host_cpu = "io.pymatrix.build-host.cpu";
 /// a profile's pgo_workload that trained PGO: "NAME FILE sha256:HEX" ("worker-pool worker_pool.py
-/// sha256:...", or "dir:DIR SCRIPT sha256:..." for a directory of the user's: PgoWorkload::sha256); absent when CPython's default PROFILE_TASK (or the profile's own) trained it
+/// sha256:...", or "dir:DIR SCRIPT sha256:..." for a directory of the user's: PgoWorkload::sha256);
+/// absent when CPython's default PROFILE_TASK (or the profile's own) trained it
 inline constexpr const char* pgo_workload = "io.pymatrix.pgo.workload";
 /// a packaged python's installed Debian packages, "name=version" space-separated
 /// ("python3.13=3.13.5-2+deb13u5 python3-gdbm=3.13.5-1")
