@@ -45,6 +45,25 @@ assert_contains "$dockerfile" '"CC=clang-19","LLVM_AR=/usr/lib/llvm-19/bin/llvm-
     "configure gets CC= and LLVM_PROFDATA="
 assert_contains "$dockerfile" 'sysconfig.get_config_var("CC")' "the ISA step uses the compiler CPython was built with"
 
+# the second-edition matrix (matrices/toolchains.toml), plan only: 13 builds, the
+# python-build-standalone recipe's BOLT flags reach configure, the JIT build gets LLVM 18
+run "$PYMATRIX" plan "$REPO/matrices/toolchains.toml" --format json
+assert_eq 0 "$rc" "plan toolchains.toml exits 0 ($err)"
+tc2_plan="$out"
+tc2_field() { jq -c --arg n "$1" ".builds[] | select(.name == \$n) | .$2" <<<"$tc2_plan"; }
+assert_eq 13 "$(jq '.builds | length' <<<"$tc2_plan")" "toolchains.toml: 10 source builds and 3 packaged"
+assert_eq '["clang-22","bolt-22","llvm-22","libclang-rt-22-dev"]' "$(tc2_field 3.13-pbs-recipe toolchain_packages)" \
+    "the recipe: LLVM 22's clang, BOLT and profile runtime"
+pbs_args="$(tc2_field 3.13-pbs-recipe configure_args)"
+assert_contains "$pbs_args" '"BOLT_APPLY_FLAGS=-update-debug-sections -skip-funcs=RC4_options/1,sha256_update/.+' \
+    "the recipe's BOLT_APPLY_FLAGS start with its skip list"
+assert_contains "$pbs_args" '-split-strategy=cdsplit -icf=safe -inline-all' "... and carry its own passes"
+assert_contains "$pbs_args" '"CFLAGS=-fstack-protector -fstack-clash-protection -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fdebug-default-version=4"' \
+    "frame pointers kept, DWARF 4"
+assert_eq '["python3","clang-18","llvm-18"]' "$(tc2_field 3.13-gcc14-pgo-lto-jit toolchain_packages)" \
+    "3.13's JIT on trixie: LLVM 18"
+assert_eq '"debian:bookworm-slim"' "$(tc2_field 3.13-gcc12-pgo-lto base_image)" "GCC 12 comes with bookworm"
+
 # refused before any build: clang-19 with bolt-19 (a known crash) and a compiler the table lacks
 printf '[pythons."3.13"]\nversion = "3.13.5"\nsource = "%s"\nsha256 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"\n[profiles.clang-bolt]\ncompiler = "clang-19"\npgo = true\nbolt = true\n[matrix]\npython = ["3.13"]\nprofile = ["clang-bolt"]\n' \
     "$REPO/sources/Python-3.13.5.tar.xz" > crash.toml
