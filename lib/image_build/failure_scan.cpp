@@ -39,7 +39,8 @@ void FailureScan::add(const std::string& raw) {
     const std::string line = std::regex_replace(raw, prefix, "");
     // rank 0..4 as in Notable; searched in this order, the first match keeps its capture 1
     static const std::pair<std::regex, int> kinds[] = {
-        {std::regex(R"((pymatrix: (stdlib modules missing|the PGO training workload).*))"), 0},
+        // at the start of an output line only: buildx also echoes the RUN command that prints it
+        {std::regex(R"(^(pymatrix: (stdlib modules missing|the PGO training workload).*))"), 0},
         {std::regex(R"((configure: error: .*))"), 1},
         {std::regex(R"(^(E: .*))"), 2},
         {std::regex(R"((\S*\bld(\.lld|\.bfd|\.gold)?: (cannot find .*|error: .*|.*undefined reference to .*)))"), 3},

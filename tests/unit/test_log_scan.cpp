@@ -101,6 +101,18 @@ TEST_CASE("failure scan: a failed PGO training workload is named before buildx's
                                      "pymatrix-pgo-trained): its output is in the make step above");
 }
 
+TEST_CASE("failure scan: the stamp check's own RUN line, echoed by buildx, is not a failed training") {
+    // seen on trixie (2026-12-06): the training had run, apt-get failed two steps later
+    FailureScan scan;
+    scan.add("#15 [build 4/6] RUN test -f /usr/src/python/pymatrix-pgo-trained || { echo 'pymatrix: the PGO training "
+             "workload worker-pool failed (pgo_train.py wrote no /usr/src/python/pymatrix-pgo-trained): its output is "
+             "in the make step above' >&2; exit 1; }");
+    scan.add("#15 DONE 0.2s");
+    scan.add("#17 4.084 E: Unable to locate package diversion");
+    scan.add("ERROR: failed to solve: executor failed running [/bin/sh -c apt-get update]: exit code: 123");
+    CHECK(head_of(scan.explain()) == "E: Unable to locate package diversion");
+}
+
 TEST_CASE("failure scan: configure and a missing stdlib module still come first; no error: the last line") {
     FailureScan scan;
     scan.add("#9 3.1 configure: error: llvm-bolt is required for a --enable-bolt build but could not be found.");
