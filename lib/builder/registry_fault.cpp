@@ -31,6 +31,8 @@ RegistryFault classify_registry_fault(std::string_view message) {
                           "no route to host", "context deadline exceeded", "TLS handshake timeout",
                           "server gave HTTP response to HTTPS", "connection reset by peer", ": EOF"}))
         return RegistryFault::unreachable;
+    // before "not found": the distribution API's 404 for a manifest's missing blob is no absent image
+    if (has_any(message, {"blob unknown", "BLOB_UNKNOWN"})) return RegistryFault::blob_unknown;
     if (has_any(message, {": not found", "MANIFEST_UNKNOWN", "NAME_UNKNOWN", "manifest unknown", "404 Not Found"}))
         return RegistryFault::not_found;
     return RegistryFault::other;
@@ -38,7 +40,7 @@ RegistryFault classify_registry_fault(std::string_view message) {
 
 bool is_transient(RegistryFault fault) {
     return fault == RegistryFault::rate_limited || fault == RegistryFault::server_error ||
-           fault == RegistryFault::unreachable;
+           fault == RegistryFault::unreachable || fault == RegistryFault::blob_unknown;
 }
 
 std::string describe(RegistryFault fault) {
@@ -49,6 +51,8 @@ std::string describe(RegistryFault fault) {
         case RegistryFault::rate_limited: return "rate-limited (429 Too Many Requests; transient, retry later)";
         case RegistryFault::server_error: return "registry server error (5xx; transient, retry later)";
         case RegistryFault::unreachable: return "registry unreachable (transient, retry later)";
+        case RegistryFault::blob_unknown:
+            return "a blob of the manifest unknown to the registry (a concurrent push of the same layers; transient)";
         case RegistryFault::other: break;
     }
     return "refused";

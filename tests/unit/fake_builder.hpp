@@ -6,6 +6,7 @@
 #include "pymatrix/builder.hpp"
 #include "pymatrix/cancel.hpp"
 #include "pymatrix/labels.hpp"
+#include "pymatrix/registry_fault.hpp"
 #include "pymatrix/render.hpp"
 
 #include <filesystem>
@@ -38,6 +39,7 @@ public:
     bool cancel_during_push = false;           ///< request_cancel(sigint) inside a push, interrupted
     bool refuse_push = false;                  ///< the registry refuses pushes ("denied")
     std::string push_failure;                  ///< "" = pushes work; else the push fails with this line
+    mutable int push_failures_left = -1;       ///< with push_failure: how many pushes fail (-1: all)
     std::string reported_config_args = "'--enable-option-checking=fatal'";  ///< CONFIG_ARGS the images report
     std::string build_info_config_args;        ///< "" = reported_config_args
     /// base image -> the error line a build `FROM` it prints (the builder cannot get that base)
@@ -226,9 +228,10 @@ public:
             w.message = "denied: requested access to the resource is denied";
             return w;
         }
-        if (!push_failure.empty()) {
+        if (!push_failure.empty() && push_failures_left != 0) {
+            if (push_failures_left > 0) --push_failures_left;
             w.message = push_failure;
-            w.unreachable = true;
+            w.unreachable = classify_registry_fault(push_failure) == RegistryFault::unreachable;
             return w;
         }
         const std::string& id = tags.at(ref);

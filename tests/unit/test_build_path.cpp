@@ -361,15 +361,20 @@ TEST_CASE("run_builds --push: a refused push or a registry gone fails the build;
     auto three = builds_of(kTwoProfiles, s);
     FakeBuilder dying;
     dying.push_failure = "Patch \"http://127.0.0.1:8123/v2/p/blobs/uploads/1\": dial tcp 127.0.0.1:8123: connect: connection refused";
-    auto run = run_builds(dying, three, o);
+    auto at_once = o;  // each push waits 1 s + 3 s before giving up: side by side, 4 s in all
+    at_once.jobs = static_cast<unsigned>(three.size());
+    auto run = run_builds(dying, three, at_once);
     for (std::size_t i = 0; i < three.size(); ++i) {
         const auto& d = run.results[i];
         CHECK(d.outcome == BuildOutcome::failed);
         CHECK(d.push == PushState::not_pushed);
-        CHECK(d.error.find("to registry docker.io failed, registry unreachable (transient, retry later): Patch ") !=
-              std::string::npos);
+        CHECK(d.error.find("to registry docker.io failed (3 attempts), registry unreachable (transient, retry later): "
+                           "Patch ") != std::string::npos);
         for (auto& t : three[i].tags) CHECK(dying.has_tag(t));
     }
+
+    CHECK(dying.pushes.size() == 3 * three.size());  // each build's first tag, tried three times
+    CHECK(refusing.pushes.size() == 1);               // a refusal is not tried again
 
     FakeBuilder stopping;
     stopping.cancel_during_push = true;
@@ -379,6 +384,26 @@ TEST_CASE("run_builds --push: a refused push or a registry gone fails the build;
     CHECK(c.digest.empty());
     CHECK(c.error == "cancelled during the push of " + builds[0].tags.front() + "; nothing recorded as pushed");
     CHECK(stopping.pushes.size() == 1);  // the second tag was not tried
+}
+
+TEST_CASE("run_builds --push: a manifest blob the registry has not linked yet (two pushes racing) is pushed again") {
+    CancelReset reset;
+    Scratch s;
+    auto builds = builds_of(kTwoProfiles, s);
+    builds.resize(1);
+    auto o = push_options(s);
+    // docker push's words when another push of the same layers to the same repository races it
+    // (seen with two `pymatrix build --push` at once against Debian's docker-registry 2.8)
+    FakeBuilder racing;
+    racing.push_failure = "manifest blob unknown: blob unknown to registry";
+    racing.push_failures_left = 1;
+    auto r = run_builds(racing, builds, o).results[0];
+    CHECK(r.outcome == BuildOutcome::built);
+    CHECK(r.push == PushState::pushed);
+    CHECK(r.error.empty());
+    REQUIRE(racing.pushes.size() == builds[0].tags.size() + 1);
+    CHECK(racing.pushes[0] == racing.pushes[1]);  // the same tag, again
+    CHECK(r.digest == racing.registry.at(builds[0].tags.back()).digest);
 }
 
 TEST_CASE("build_one on a docker-container builder with --push: pushed from the builder, verified in the registry") {

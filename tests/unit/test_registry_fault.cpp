@@ -43,20 +43,24 @@ TEST_CASE("classify_registry_fault: buildx imagetools inspect (the build-once lo
     CHECK(classify_registry_fault("denied: requested access to the resource is denied") == RegistryFault::forbidden);
     CHECK(classify_registry_fault("Get \"http://127.0.0.1:5999/v2/\": dial tcp 127.0.0.1:5999: connect: connection refused") ==
           RegistryFault::unreachable);
+    // two pushes of the same layers racing (moby/moby#22854): a 404 that is no absent image
+    CHECK(classify_registry_fault("manifest blob unknown: blob unknown to registry") == RegistryFault::blob_unknown);
     // a digest that happens to hold "503" is no server error; an unknown line is just "refused"
     CHECK(classify_registry_fault("sha256:0503aa: invalid reference format") == RegistryFault::other);
 }
 
-TEST_CASE("is_transient and describe: only 429, 5xx and no answer are worth a retry") {
+TEST_CASE("is_transient and describe: only 429, 5xx, no answer and a blob race are worth a retry") {
     CHECK(is_transient(RegistryFault::rate_limited));
     CHECK(is_transient(RegistryFault::server_error));
     CHECK(is_transient(RegistryFault::unreachable));
+    CHECK(is_transient(RegistryFault::blob_unknown));
     CHECK_FALSE(is_transient(RegistryFault::not_found));
     CHECK_FALSE(is_transient(RegistryFault::unauthorized));
     CHECK_FALSE(is_transient(RegistryFault::forbidden));
     CHECK(describe(RegistryFault::not_found) == "not found");
     CHECK(describe(RegistryFault::rate_limited) == "rate-limited (429 Too Many Requests; transient, retry later)");
     for (auto f : {RegistryFault::unauthorized, RegistryFault::forbidden, RegistryFault::rate_limited,
-                   RegistryFault::server_error, RegistryFault::unreachable, RegistryFault::other})
+                   RegistryFault::server_error, RegistryFault::unreachable, RegistryFault::blob_unknown,
+                   RegistryFault::other})
         CHECK(describe(f).find("not found") == std::string::npos);
 }

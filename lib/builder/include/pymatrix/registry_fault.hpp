@@ -19,6 +19,9 @@ enum class RegistryFault {
     rate_limited,   ///< 429 Too Many Requests (Docker Hub's pull limit): transient
     server_error,   ///< 5xx: the registry or a proxy in front of it failed: transient
     unreachable,    ///< no HTTP answer: connection refused, DNS, timeout, TLS: transient
+    blob_unknown,   ///< a pushed manifest names a blob the registry has not linked yet
+                    ///< (MANIFEST_BLOB_UNKNOWN): two pushes of the same layers racing, as two CI
+                    ///< jobs do (moby/moby#22854); transient, the next push finds the blobs
     other,          ///< anything else the tool said
 };
 
@@ -30,14 +33,16 @@ enum class RegistryFault {
 ///   "pull access denied, repository does not exist or may require authorization"
 ///                                                                               -> unauthorized
 ///   "dial tcp 127.0.0.1:5999: connect: connection refused"                      -> unreachable
+///   "manifest blob unknown: blob unknown to registry"                            -> blob_unknown
 RegistryFault classify_registry_fault(std::string_view message);
 
-/// True for the kinds a later retry may cure: rate_limited, server_error, unreachable.
+/// True for the kinds a later retry may cure: rate_limited, server_error, unreachable, blob_unknown.
 bool is_transient(RegistryFault fault);
 
 /// A few words for messages: "not found", "unauthorized (401: credentials missing or refused)",
 /// "forbidden (403)", "rate-limited (429 Too Many Requests; transient, retry later)", "server
-/// error (5xx; transient, retry later)", "unreachable (transient, retry later)", "refused".
+/// error (5xx; transient, retry later)", "unreachable (transient, retry later)", "a blob of the
+/// manifest unknown to the registry (a concurrent push of the same layers; transient)", "refused".
 std::string describe(RegistryFault fault);
 
 }  // namespace pymatrix

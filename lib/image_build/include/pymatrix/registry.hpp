@@ -26,11 +26,18 @@ std::optional<BuildResult> find_in_registry(const Builder& builder, const Build&
 /// Pushes every tag of a built or locally cached build (Builder::push, one per tag) and records
 /// the manifest digest the registry returned: result.digest = "sha256:...", result.pushed =
 /// "<repository>@sha256:...", result.push = PushState::pushed. Does nothing when `result` is not
-/// ok, was found in the registry or was pushed by the builder (build_one). A push the registry refuses, or a registry that stops
-/// answering during the push, marks the result failed (error names the registry host and the
-/// fault: exit 3 for the run, the other builds go on); a push stopped by a cancel request marks
+/// ok, was found in the registry or was pushed by the builder (build_one). A push that fails
+/// with a transient fault (is_transient(): 429, 5xx, no answer, or a manifest blob unknown to the
+/// registry, which two concurrent pushes of the same layers cause: moby/moby#22854) is tried
+/// again after 1 s and 3 s (push_attempts in all; docker push retries layer uploads, never the
+/// manifest). A push the registry refuses, or one still failing after the last attempt, marks
+/// the result failed (error names the registry host, the fault and the attempts: exit 3 for the
+/// run, the other builds go on); a push stopped by a cancel request marks
 /// it cancelled; either way nothing is recorded as pushed and the local tags stay, so that a
 /// re-run pushes the image without building it. Throws nothing.
 void push_build(const Builder& builder, const Build& build, BuildResult& result);
+
+/// How many times push_build() tries one tag when its push fails with a transient fault.
+inline constexpr int push_attempts = 3;
 
 }  // namespace pymatrix
