@@ -45,13 +45,13 @@ assert_contains "$dockerfile" '"CC=clang-19","LLVM_AR=/usr/lib/llvm-19/bin/llvm-
     "configure gets CC= and LLVM_PROFDATA="
 assert_contains "$dockerfile" 'sysconfig.get_config_var("CC")' "the ISA step uses the compiler CPython was built with"
 
-# the second-edition matrix (matrices/toolchains.toml), plan only: 13 builds, the
+# the second-edition matrix (matrices/toolchains.toml), plan only: 14 builds, the
 # python-build-standalone recipe's BOLT flags reach configure, the JIT build gets LLVM 18
 run "$PYMATRIX" plan "$REPO/matrices/toolchains.toml" --format json
 assert_eq 0 "$rc" "plan toolchains.toml exits 0 ($err)"
 tc2_plan="$out"
 tc2_field() { jq -c --arg n "$1" ".builds[] | select(.name == \$n) | .$2" <<<"$tc2_plan"; }
-assert_eq 13 "$(jq '.builds | length' <<<"$tc2_plan")" "toolchains.toml: 10 source builds and 3 packaged"
+assert_eq 14 "$(jq '.builds | length' <<<"$tc2_plan")" "toolchains.toml: 11 source builds and 3 packaged"
 assert_eq '["clang-22","bolt-22","llvm-22","libclang-rt-22-dev"]' "$(tc2_field 3.13-pbs-recipe toolchain_packages)" \
     "the recipe: LLVM 22's clang, BOLT and profile runtime"
 pbs_args="$(tc2_field 3.13-pbs-recipe configure_args)"
@@ -63,6 +63,8 @@ assert_contains "$pbs_args" '"CFLAGS=-fstack-protector -fstack-clash-protection 
 assert_eq '["python3","clang-18","llvm-18"]' "$(tc2_field 3.13-gcc14-pgo-lto-jit toolchain_packages)" \
     "3.13's JIT on trixie: LLVM 18"
 assert_eq '"debian:bookworm-slim"' "$(tc2_field 3.13-gcc12-pgo-lto base_image)" "GCC 12 comes with bookworm"
+assert_not_contains "$(tc2_field 3.13-clang22-pgo-lto-regrtest configure_args)" "PROFILE_TASK" \
+    "clang-22 trained on regrtest: CPython's own PROFILE_TASK, no workload"
 
 # refused before any build: clang-19 with bolt-19 (a known crash) and a compiler the table lacks
 printf '[pythons."3.13"]\nversion = "3.13.5"\nsource = "%s"\nsha256 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"\n[profiles.clang-bolt]\ncompiler = "clang-19"\npgo = true\nbolt = true\n[matrix]\npython = ["3.13"]\nprofile = ["clang-bolt"]\n' \
