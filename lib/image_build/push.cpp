@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <iterator>
 #include <thread>
 
 namespace pymatrix {
@@ -22,14 +23,17 @@ bool wait_before_retry(int seconds) {
     return !cancel_requested();
 }
 
-/// One tag's push, tried again after a transient fault (1 s, then 3 s). `attempts` = tries made.
+/// The wait before each attempt after the first: push_attempts - 1 of them.
+constexpr int backoff_seconds[] = {1, 3};
+static_assert(std::size(backoff_seconds) == push_attempts - 1);
+
+/// One tag's push, tried again after a transient fault. `attempts` = tries made.
 RegistryWrite push_with_retry(const Builder& builder, const std::string& tag, int& attempts) {
-    static constexpr int backoff_seconds[] = {1, 3};
     RegistryWrite w;
     for (attempts = 1;; ++attempts) {
         w = builder.push(tag);
-        if (w.interrupted || (w.ok && !w.digest.empty()) || attempts == push_attempts) return w;
-        if (w.ok || !is_transient(classify_registry_fault(w.message))) return w;
+        if (w.ok || w.interrupted || attempts == push_attempts || !is_transient(classify_registry_fault(w.message)))
+            return w;
         if (!wait_before_retry(backoff_seconds[attempts - 1])) {
             w.interrupted = true;
             return w;

@@ -63,6 +63,13 @@ python = ["3.13"]
 profile = ["default", "o3", "pgo"]
 )";
 
+/// The first build of kTwoProfiles alone, for the tests of one build's push.
+std::vector<Build> one_build_of(const Scratch& scratch) {
+    auto builds = builds_of(kTwoProfiles, scratch);
+    builds.resize(1);
+    return builds;
+}
+
 BuildOptions options_in(const Scratch& s) {
     BuildOptions o;
     o.log_dir = s.dir / "logs";
@@ -319,8 +326,7 @@ TEST_CASE("run_builds: --fail-fast skips what had not started; a failed shared s
 TEST_CASE("run_builds --push: pushed with the registry's digest; found in the registry: nothing built") {
     Scratch s;
     FakeBuilder fake;
-    auto builds = builds_of(kTwoProfiles, s);
-    builds.resize(1);
+    auto builds = one_build_of(s);
     auto o = push_options(s);
     auto run = run_builds(fake, builds, o);
     const auto& r = run.results[0];
@@ -343,8 +349,7 @@ TEST_CASE("run_builds --push: pushed with the registry's digest; found in the re
 TEST_CASE("run_builds --push: a refused push or a registry gone fails the build; a cancelled push records nothing") {
     CancelReset reset;
     Scratch s;
-    auto builds = builds_of(kTwoProfiles, s);
-    builds.resize(1);
+    auto builds = one_build_of(s);
     auto o = push_options(s);
     FakeBuilder refusing;
     refusing.refuse_push = true;
@@ -389,8 +394,7 @@ TEST_CASE("run_builds --push: a refused push or a registry gone fails the build;
 TEST_CASE("run_builds --push: a manifest blob the registry has not linked yet (two pushes racing) is pushed again") {
     CancelReset reset;
     Scratch s;
-    auto builds = builds_of(kTwoProfiles, s);
-    builds.resize(1);
+    auto builds = one_build_of(s);
     auto o = push_options(s);
     // docker push's words when another push of the same layers to the same repository races it
     // (seen with two `pymatrix build --push` at once against Debian's docker-registry 2.8)
@@ -410,8 +414,7 @@ TEST_CASE("build_one on a docker-container builder with --push: pushed from the 
     Scratch s;
     FakeBuilder fake;
     fake.driver_kind = BuilderDriver::docker_container;
-    auto builds = builds_of(kTwoProfiles, s);
-    builds.resize(1);
+    auto builds = one_build_of(s);
     auto o = push_options(s);
     auto run = run_builds(fake, builds, o);
     const auto& r = run.results[0];
